@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the test bench's logs into results, and results into the summary.
+
+  results.py parse LOGDIR KSRC OUT.json    one VM run -> results
+  results.py merge OUT.json IN.json...     several result files -> one
+  results.py summary BASE.json SERIES.json [EXTRA.json...]
+                                           the table, the regressions and the
+                                           closing 'N passed, N failed' line
+
+A result file is {"suites": {suite: {case: status}}} with status one of
+pass, fail, skip.  Programs are cases of their suite; a program that prints
+TAP test points contributes one case per point instead.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+TAP = re.compile(r'^\s*(not ok|ok)\s+(\d+)\s*(?:-\s*)?([^#]*?)\s*(#\s*(\w+).*)?$')
+KSFT_SKIP = 4
+KILLED = 137
+
+
+def tap_cases(lines):
+    cases = {}
+    for line in lines:
+        m = TAP.match(line)
+        if not m or line.startswith(' '):
+            continue
+        ok, num, desc, _, directive = m.groups()
+        name = desc.strip() or 'case %s' % num
+        if directive and directive.upper() == 'SKIP':
+            status = 'skip'
+        elif ok == 'ok':
+            status = 'pass'
+        else:
+            status = 'fail'
+        while name in cases:
+            name += "'"
+        cases[name] = status
+    return cases
+
+
+def parse_tests(path):
+    """Programs of tests.log -> {suite: {case: status}}, plus notes."""
+    suites, notes = {}, []
+    if not os.path.exists(path):
+        return suites, ['no tests.log: the VM did not start']
+    text = open(path, errors='replace').read().splitlines()
+    current, out, done = None, [], False
+    listed = []
+    for line in text:
+        if line.startswith('URN-BEGIN '):
+            current, out = line.split()[1], []
+            listed.append(current)
+            continue
+        if line.startswith('URN-END ') and current:
+            rc = int(re.search(r'rc=(\d+)', line).group(1))
+            record(suites, current, rc, out, notes)
+            current = None
+            continue
+        if line.startswith('URN-DONE'):
+            done = True
+        if line.startswith('URN-MODULE-FAILED'):
+            notes.append(line)
+        if current:
+            out.append(line)
+    if current:
+        notes.append('%s: the VM stopped while it ran' % current)
+        record(suites, current, None, out, notes)
+    if not done:
+        notes.append('the VM did not reach the end of the test list')
+    return suites, notes
+
+
+def suite_of(prog):
+    top = prog.split('/')[0]
+    return {'kvm': 'kvm selftests'}.get(top, 'selftests/' + top)
+
+
+def record(suites, prog, rc, out, notes):
+    suite = suites.setdefault(suite_of(prog), {})
+    name = prog.split('/', 1)[1] if '/' in prog else prog
+    if suite_of(prog) == 'kvm selftests':
+        # Upstream programs are compared with the base as a whole.
+        if rc == 0:
+            suite[name] = 'pass'
+        elif rc == KSFT_SKIP:
+            suite[name] = 'skip'
+        else:
+            suite[name] = 'fail'
+            notes.append('%s: %s' % (prog, 'timed out' if rc == KILLED else
+                                      'exit status %s' % rc))
+        return
+    cases = tap_cases(out)
+    for case, status in cases.items():
+        suite['%s: %s' % (name, case)] = status
+    if rc != 0 and rc != KSFT_SKIP and 'fail' not in cases.values():
+        suite['%s: exit status' % name] = 'fail'
+        notes.append('%s: %s' % (prog, 'timed out' if rc == KILLED else
+                                  'exit status %s' % rc))
+    if not cases and rc == KSFT_SKIP:
+        suite['%s' % name] = 'skip'
+
+
+def parse_kunit(console, ksrc):
+    kunit = os.path.join(ksrc, 'tools/testing/kunit/kunit.py')
+    if not os.path.exists(console):
+        return {}
+    r = subprocess.run([sys.executable, kunit, 'parse', '--json', console],
+                       capture_output=True, text=True)
+    out = r.stdout
+    start = out.find('{')
+    if start < 0:
+        return {}
+    data = json.loads(out[start:])
+    suites = {}
+
+    def walk(node, prefix):
+        for t in node.get('sub_groups', []):
+            name = t.get('name', '?')
+            if t.get('sub_groups'):
+                walk(t, prefix)
+                continue
+            status = t.get('status', 'FAIL')
+            suite = suites.setdefault('kunit: ' + prefix_of(t, node), {})
+            suite[name] = {'PASS': 'pass', 'SKIP': 'skip'}.get(status, 'fail')
+
+    def prefix_of(t, parent):
+        return parent.get('name', '?')
+
+    walk(data, '')
+    return suites
+
+
+def parse_kernel_log(console):
+    """Warnings, splats and oopses in the kernel log are a failed case."""
+    if not os.path.exists(console):
+        return {}
+    bad = re.compile(r'(WARNING:|BUG:|Oops|possible circular locking|'
+                     r'inconsistent lock state|sleeping function called|'
+                     r'Kernel panic)')
+    hits = [l for l in open(console, errors='replace') if bad.search(l)]
+    return {'kernel log': {'no warning, BUG or lockdep splat':
+                           'fail' if hits else 'pass'}}, hits
+
+
+def cmd_parse(logdir, ksrc, out):
+    console = os.path.join(logdir, 'console.log')
+    suites, notes = parse_tests(os.path.join(logdir, 'tests.log'))
+    suites.update(parse_kunit(console, ksrc))
+    klog = parse_kernel_log(console)
+    if klog:
+        suites.update(klog[0])
+        notes += ['kernel: ' + h.strip() for h in klog[1][:5]]
+    missing = os.path.join(logdir, 'root/tests/missing')
+    if os.path.exists(missing):
+        for prog in open(missing).read().split():
+            suites.setdefault(suite_of(prog), {})[prog.split('/', 1)[-1]] = 'fail'
+            notes.append('%s: not built' % prog)
+    json.dump({'suites': suites, 'notes': notes}, open(out, 'w'), indent=1,
+              sort_keys=True)
+
+
+def load(path):
+    if not path or not os.path.exists(path):
+        return {'suites': {}, 'notes': []}
+    return json.load(open(path))
+
+
+def cmd_merge(out, paths):
+    res = {'suites': {}, 'notes': []}
+    for p in paths:
+        r = load(p)
+        for s, cases in r['suites'].items():
+            res['suites'].setdefault(s, {}).update(cases)
+        res['notes'] += r.get('notes', [])
+    json.dump(res, open(out, 'w'), indent=1, sort_keys=True)
+
+
+def counts(cases):
+    c = {'pass': 0, 'fail': 0, 'skip': 0}
+    for s in cases.values():
+        c[s] += 1
+    return c
+
+
+def fmt(c):
+    if c is None:
+        return '-'
+    return '%d/%d/%d' % (c['pass'], c['fail'], c['skip'])
+
+
+def cmd_summary(base_path, series_path, extra):
+    base, series = load(base_path), load(series_path)
+    for p in extra:
+        r = load(p)
+        for s, cases in r['suites'].items():
+            series['suites'].setdefault(s, {}).update(cases)
+        series['notes'] += r.get('notes', [])
+    names = sorted(set(base['suites']) | set(series['suites']))
+    width = max([len(n) for n in names] + [20])
+    print('%-*s  %-14s  %-14s' % (width, 'suite (pass/fail/skip)', 'base', 'series'))
+    for n in names:
+        b = base['suites'].get(n)
+        s = series['suites'].get(n)
+        print('%-*s  %-14s  %-14s' % (width, n, fmt(counts(b) if b else None),
+                                      fmt(counts(s) if s else None)))
+    regress = []
+    for n, cases in base['suites'].items():
+        if n == 'kernel log':
+            continue
+        for case, st in cases.items():
+            if st == 'pass' and series['suites'].get(n, {}).get(case) != 'pass':
+                regress.append('%s: %s passes on the base, %s with the series' %
+                               (n, case, series['suites'].get(n, {}).get(case, 'missing')))
+    for note in series.get('notes', []):
+        print('note: ' + note)
+    for r in regress:
+        print('REGRESSION: ' + r)
+    total = {'pass': 0, 'fail': 0, 'skip': 0}
+    for n, cases in series['suites'].items():
+        for k, v in counts(cases).items():
+            total[k] += v
+    total['fail'] += len(regress)
+    print('%d passed, %d failed, %d skipped' % (total['pass'], total['fail'], total['skip']))
+    return 1 if total['fail'] else 0
+
+
+def main(argv):
+    if len(argv) == 5 and argv[1] == 'parse':
+        cmd_parse(*argv[2:5])
+        return 0
+    if len(argv) >= 3 and argv[1] == 'merge':
+        cmd_merge(argv[2], argv[3:])
+        return 0
+    if len(argv) >= 4 and argv[1] == 'summary':
+        return cmd_summary(argv[2], argv[3], argv[4:])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

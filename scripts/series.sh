@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the series from the area folders onto the base, one commit per patch.
+#
+#   series.sh build DIR     apply the series in a fresh clone of the base at DIR
+#   series.sh patches [OUT] build it and git format-patch it into OUT
+#                           (default: patches/, refusing to clobber hand edits)
+#
+# A patch directory <area>/<name>/ listed in series.conf holds:
+#   message     the commit message (subject, blank line, body, Signed-off-by)
+#   files/      the files the patch adds or wholly rewrites, at their kernel paths
+#   edits.diff  its edits to other, existing files (git diff format), optional
+# The patch's commit is: files/ copied in, then edits.diff applied with
+# 'git apply --index', then committed with the message.
+
+. "$(dirname "$0")/lib.sh"
+STEP_PREFIX=series
+
+# Fixed identity and dates: the same area folders give the same commits.
+AUTHOR_NAME="urn-series"
+AUTHOR_EMAIL="urn-series@example.org"
+export GIT_AUTHOR_NAME=$AUTHOR_NAME GIT_AUTHOR_EMAIL=$AUTHOR_EMAIL
+export GIT_COMMITTER_NAME=$AUTHOR_NAME GIT_COMMITTER_EMAIL=$AUTHOR_EMAIL
+export GIT_AUTHOR_DATE="2026-11-22T00:00:00Z" GIT_COMMITTER_DATE="2026-11-22T00:00:00Z"
+
+# The patch directories, in order.
+series_dirs() {
+	[ -f "$TOP/series.conf" ] || die "series.conf is missing"
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/series.conf"
+}
+
+check_dirs() {
+	local d n=0
+	while read -r d; do
+		n=$((n + 1))
+		[ -d "$TOP/$d" ] || die "series.conf line for '$d': no such directory"
+		[ -s "$TOP/$d/message" ] || die "$d/message is missing or empty"
+		[ -d "$TOP/$d/files" ] || [ -f "$TOP/$d/edits.diff" ] ||
+			die "$d has neither files/ nor edits.diff"
+	done < <(series_dirs)
+	[ "$n" -gt 0 ] || die "series.conf lists no patch"
+}
+
+# apply_one TREE PATCHDIR: one commit in TREE from PATCHDIR.
+apply_one() {
+	local tree=$1 d=$2 f
+	if [ -d "$TOP/$d/files" ]; then
+		(cd "$TOP/$d/files" && find . -type f -printf '%P\n') | while read -r f; do
+			mkdir -p "$tree/$(dirname "$f")"
+			cp "$TOP/$d/files/$f" "$tree/$f"
+			git -C "$tree" add -f -- "$f"
+		done
+	fi
+	if [ -f "$TOP/$d/edits.diff" ]; then
+		if ! git -C "$tree" apply --index --whitespace=error-all "$TOP/$d/edits.diff"; then
+			die "patch $d: $d/edits.diff does not apply (see the file and line git named above); $tree is left as it is"
+		fi
+	fi
+	git -C "$tree" diff --cached --quiet &&
+		die "patch $d changes nothing"
+	git -C "$tree" commit -q --no-verify -F "$TOP/$d/message" ||
+		die "patch $d: commit failed"
+}
+
+# build_series DIR: DIR becomes a clone of the base with the series applied.
+build_series() {
+	local dir=$1 base d
+	"$TOP/scripts/base.sh"
+	base=$(cat "$BUILD/base.commit")
+	check_dirs
+	if [ -d "$dir/.git" ]; then
+		[ -f "$dir/.urn-generated" ] ||
+			die "$dir is not a tree that this script made; it will not overwrite it"
+		git -C "$dir" fetch -q "$BUILD/base" "$base" 2>/dev/null || true
+		git -C "$dir" checkout -q -f --detach "$base"
+		git -C "$dir" clean -q -f -d -x -e /.urn-generated
+	else
+		[ ! -e "$dir" ] || die "$dir exists and is not a git tree; it will not overwrite it"
+		git clone -q --shared --no-checkout "$BUILD/base" "$dir"
+		git -C "$dir" checkout -q --detach "$base"
+		touch "$dir/.urn-generated"
+		echo /.urn-generated >> "$dir/.git/info/exclude"
+	fi
+	while read -r d; do
+		apply_one "$dir" "$d"
+	done < <(series_dirs)
+	echo "$base"
+}
+
+# format_series TREE BASE OUT: patches, cover letter and series file in OUT.
+format_series() {
+	local tree=$1 base=$2 out=$3 cover subj
+	rm -rf "$out"
+	mkdir -p "$out"
+	git -C "$tree" format-patch -q --no-signature --zero-commit \
+		--cover-letter --base="$base" -o "$out" "$base..HEAD" >/dev/null
+	cover=$(ls "$out"/0000-cover-letter.patch)
+	subj=$(sed -n '1p' "$TOP/cover-letter")
+	python3 - "$cover" "$TOP/cover-letter" "$BUILD/base.version" <<'PY'
+import sys
+cover, src, basever = sys.argv[1:4]
+lines = open(src).read().split('\n')
+subject = lines[0]
+body = '\n'.join(lines[2:]).rstrip('\n')
+body = body.replace('@BASE_VERSION@', open(basever).read().strip())
+text = open(cover).read()
+text = text.replace('*** SUBJECT HERE ***', subject)
+text = text.replace('*** BLURB HERE ***', body)
+open(cover, 'w').write(text)
+PY
+	(cd "$out" && ls [0-9]*.patch | grep -v '^0000-' > series)
+	: "$subj"
+}
+
+cmd=${1:-}
+case "$cmd" in
+build)
+	[ $# -eq 2 ] || die "usage: series.sh build DIR"
+	build_series "$2" >/dev/null
+	;;
+patches)
+	out=${2:-$TOP/patches}
+	step "apply the series onto the base in build/series"
+	base=$(build_series "$BUILD/series")
+	step "format it into a fresh directory"
+	tmp=$BUILD/patches.new
+	format_series "$BUILD/series" "$base" "$tmp"
+	if [ "$out" = "$TOP/patches" ]; then
+		# patches/ is committed: replace it only when what is there is what
+		# git has or what this script wrote last, never a hand edit.
+		stamp=$BUILD/patches.stamp
+		now=$(cd "$TOP" && { find patches -type f | sort | xargs -r sha256sum; } | sha256sum)
+		if [ -n "$(git -C "$TOP" status --porcelain -- patches)" ] &&
+		   [ "$now" != "$(cat "$stamp" 2>/dev/null)" ]; then
+			die "patches/ has changes that neither git nor 'make patches' made; commit or drop them (git -C $TOP status patches)"
+		fi
+		step "write patches/"
+		rm -rf "$TOP/patches"
+		mv "$tmp" "$TOP/patches"
+		(cd "$TOP" && { find patches -type f | sort | xargs -r sha256sum; } | sha256sum) > "$stamp"
+	else
+		rm -rf "$out"
+		mv "$tmp" "$out"
+	fi
+	info "$(grep -c . "$out/series") patches in ${out#$TOP/}"
+	;;
+*)
+	die "usage: series.sh build DIR | patches [OUT]"
+	;;
+esac
