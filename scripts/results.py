@@ -3,6 +3,7 @@
 """Turn the test bench's logs into results, and results into the summary.
 
   results.py parse LOGDIR KSRC OUT.json    one VM run -> results
+  results.py kunitjson IN OUT PREFIX RC    kunit.py run's JSON -> results
   results.py merge OUT.json IN.json...     several result files -> one
   results.py summary BASE.json SERIES.json [EXTRA.json...]
                                            the table, the regressions and the
@@ -106,34 +107,45 @@ def record(suites, prog, rc, out, notes):
         suite['%s' % name] = 'skip'
 
 
+def kunit_suites(data, prefix):
+    """kunit.py's JSON -> {prefix + suite: {case: status}}."""
+    suites = {}
+
+    def walk(group, suite):
+        for case in group.get('test_cases', []):
+            suites.setdefault(prefix + suite, {})[case['name']] = \
+                {'PASS': 'pass', 'SKIP': 'skip'}.get(case.get('status'), 'fail')
+        for sub in group.get('sub_groups', []):
+            # A parameterised case is a group inside its suite.
+            walk(sub, suite if suite else sub.get('name', '?'))
+
+    walk(data, '')
+    return suites
+
+
 def parse_kunit(console, ksrc):
     kunit = os.path.join(ksrc, 'tools/testing/kunit/kunit.py')
     if not os.path.exists(console):
         return {}
-    r = subprocess.run([sys.executable, kunit, 'parse', '--json', console],
+    r = subprocess.run([sys.executable, kunit, 'parse', '--json', '--', console],
                        capture_output=True, text=True)
-    out = r.stdout
-    start = out.find('{')
+    start = r.stdout.find('{')
     if start < 0:
         return {}
-    data = json.loads(out[start:])
-    suites = {}
+    return kunit_suites(json.loads(r.stdout[start:]), 'kunit: ')
 
-    def walk(node, prefix):
-        for t in node.get('sub_groups', []):
-            name = t.get('name', '?')
-            if t.get('sub_groups'):
-                walk(t, prefix)
-                continue
-            status = t.get('status', 'FAIL')
-            suite = suites.setdefault('kunit: ' + prefix_of(t, node), {})
-            suite[name] = {'PASS': 'pass', 'SKIP': 'skip'}.get(status, 'fail')
 
-    def prefix_of(t, parent):
-        return parent.get('name', '?')
-
-    walk(data, '')
-    return suites
+def cmd_kunitjson(src, dst, prefix, rc):
+    """kunit.py run's --json file and exit status -> a result file."""
+    suites, notes = {}, []
+    if os.path.exists(src) and os.path.getsize(src):
+        suites = kunit_suites(json.load(open(src)), prefix)
+    if rc != '0':
+        notes.append('%s exited %s' % (prefix.rstrip(': '), rc))
+        if not suites:
+            suites[prefix.rstrip(': ')] = {'kunit.py run': 'fail'}
+    json.dump({'suites': suites, 'notes': notes}, open(dst, 'w'), indent=1,
+              sort_keys=True)
 
 
 def parse_kernel_log(console):
@@ -233,6 +245,9 @@ def cmd_summary(base_path, series_path, extra):
 def main(argv):
     if len(argv) == 5 and argv[1] == 'parse':
         cmd_parse(*argv[2:5])
+        return 0
+    if len(argv) == 6 and argv[1] == 'kunitjson':
+        cmd_kunitjson(*argv[2:6])
         return 0
     if len(argv) >= 3 and argv[1] == 'merge':
         cmd_merge(argv[2], argv[3:])

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The user-return notifier series: see README.md.
+#
+#   make run      build the series onto the base, boot it, run every test
+#   make test     make check + make run, ending with 'N passed, N failed'
+#   make check    the series' own checks (checkpatch, sparse, W=1, ...)
+#   make patches  regenerate patches/ from the area folders
+#   make tree     build/tree: a kernel work tree with the series as commits
+#   make sync     write the commits of build/tree back to the area folders
+#   make base     only prepare the base tree (KSRC=... for your own)
+#   make deps     install the Debian packages the project needs (as root)
+
+SHELL := /bin/bash
+.PHONY: all run test check patches tree sync base deps bench clean help
+
+all: help
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+deps:
+	scripts/deps.sh
+
+base: deps
+	scripts/base.sh
+
+patches: deps
+	scripts/series.sh patches
+
+tree: deps
+	scripts/tree.sh make
+
+sync:
+	scripts/tree.sh sync
+
+run:
+	scripts/run.sh
+
+check: deps
+	scripts/check.sh
+
+test:
+	scripts/test.sh
+
+bench:
+	scripts/bench.sh
+
+clean:
+	rm -rf build/am build/series build/out build/o-* build/st-* build/logs build/results build/kunit-*

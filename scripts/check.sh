@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: the series' own checks, one line each, with what failed and why.
+#
+#   patches     patches/ is what 'make patches' writes from the area folders
+#   git-am      git am patches/ applies to the pristine base
+#   checkpatch  scripts/checkpatch.pl --strict: no error, no warning
+#   kernel-doc  scripts/kernel-doc -none -Wall on the files the series adds
+#   sparse      make C=2 on the objects the series touches: no new warning
+#   W=1         make W=1 on the objects the series touches: no new warning
+#   bisect      every prefix of the series builds (KVM_WERROR=y, KVM_*=m)
+#   maintainers scripts/get_maintainer.pl's output is the one recorded in
+#               MAINTAINERS-notes
+#
+# Results: build/results/check.json (results.py's format), details in
+# build/logs/check/.  Exit status 1 when a check fails.
+
+. "$(dirname "$0")/lib.sh"
+STEP_PREFIX=check
+
+LOG=$BUILD/logs/check
+RES=$BUILD/results/check.json
+mkdir -p "$LOG" "$BUILD/results"
+declare -A result why
+order=()
+
+record() {	# name status reason
+	order+=("$1")
+	result[$1]=$2
+	why[$1]=$3
+	printf '%-12s %-4s %s\n' "$1" "$(tr a-z A-Z <<< "${2:0:4}")" "$3"
+}
+
+"$TOP/scripts/base.sh"
+base=$(cat "$BUILD/base.commit")
+
+step "patches: regenerate the series and compare with patches/"
+"$TOP/scripts/series.sh" patches "$BUILD/out/check-patches" 2>"$LOG/series.log" ||
+	{ cat "$LOG/series.log" >&2; die "the series does not build from the area folders"; }
+if diff -r "$BUILD/out/check-patches" "$TOP/patches" > "$LOG/patches.diff"; then
+	record patches pass "patches/ is what 'make patches' writes"
+else
+	record patches fail "patches/ differs from the area folders: run 'make patches' (diff: build/logs/check/patches.diff)"
+fi
+
+step "git-am: apply patches/ to the pristine base"
+tree=$BUILD/check-tree
+rm -rf "$tree"
+git clone -q --shared --no-checkout "$BUILD/base" "$tree"
+git -C "$tree" checkout -q --detach "$base"
+mapfile -t pl < <(sed "s|^|$TOP/patches/|" "$TOP/patches/series")
+if kgit -C "$tree" am -q --whitespace=error-all "${pl[@]}" > "$LOG/git-am.log" 2>&1; then
+	record git-am pass "${#pl[@]} patches apply to $(cat "$BUILD/base.version")"
+else
+	record git-am fail "git am stopped at patch $(cat "$tree/.git/rebase-apply/next" 2>/dev/null || echo ?): $(grep -m1 -E 'error|failed' "$LOG/git-am.log")"
+	# The later checks read the series as the area folders make it.
+	rm -rf "$tree"
+	"$TOP/scripts/series.sh" build "$tree"
+fi
+commits=$(git -C "$tree" rev-list --reverse "$base..HEAD")
+
+step "checkpatch --strict on every patch"
+bad=
+: > "$LOG/checkpatch.log"
+for p in "${pl[@]}"; do
+	out=$(cd "$tree" && perl scripts/checkpatch.pl --strict --terse --show-types "$p" 2>&1 || true)
+	echo "$out" | sed "s|^|$(basename "$p"): |" >> "$LOG/checkpatch.log"
+	n=$(grep -cE ': (ERROR|WARNING):' <<< "$out" || true)
+	[ "$n" -eq 0 ] || bad="$bad $(basename "$p") ($n)"
+done
+checks=$(grep -c ': CHECK:' "$LOG/checkpatch.log" || true)
+if [ -z "$bad" ]; then
+	record checkpatch pass "no error or warning in ${#pl[@]} patches; $checks CHECK (build/logs/check/checkpatch.log)"
+else
+	record checkpatch fail "errors or warnings in:$bad (build/logs/check/checkpatch.log)"
+fi
+
+added=$(git -C "$tree" diff --name-only --diff-filter=A "$base" HEAD)
+touched_c=$(git -C "$tree" diff --name-only --diff-filter=AM "$base" HEAD -- '*.c' |
+	grep -v -e '^tools/' -e '^Documentation/' || true)
+
+step "kernel-doc on the files the series adds"
+kd=$(for f in $added; do
+	case "$f" in tools/*) continue ;; *.c|*.h) (cd "$tree" && python3 scripts/kernel-doc -none -Wall "$f" 2>&1 || perl scripts/kernel-doc -none -Wall "$f" 2>&1) ;; esac
+done)
+echo "$kd" > "$LOG/kernel-doc.log"
+if [ -z "$kd" ]; then
+	record kernel-doc pass "clean on $(wc -w <<< "$added") added files"
+else
+	record kernel-doc fail "$(grep -c . <<< "$kd") warnings (build/logs/check/kernel-doc.log)"
+fi
+
+# Objects the series touches that the test config builds.
+objs_of() {	# out
+	local f o
+	for f in $touched_c; do
+		o=${f%.c}.o
+		[ -f "$1/$o" ] && echo "$o"
+	done
+}
+
+warn_count() {	# src out flags objs... -> warnings per file on stdout
+	local src=$1 out=$2 flags=$3
+	shift 3
+	[ $# -gt 0 ] || return 0
+	make -s -C "$src" O="$out" -j"$JOBS" $flags "$@" 2>&1 |
+		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort
+}
+
+step "sparse and W=1 on the objects the series touches"
+objs=$(objs_of "$BUILD/o-series")
+if [ -z "$objs" ]; then
+	record sparse fail "no built object: run the series build first (make run)"
+	record W=1 fail "no built object: run the series build first (make run)"
+else
+	for kind in sparse W=1; do
+		flags="C=2"; [ "$kind" = W=1 ] && flags="W=1"
+		new=$(warn_count "$tree" "$BUILD/o-series" "$flags" $objs)
+		old=$(warn_count "$BUILD/base" "$BUILD/o-base" "$flags" $(for o in $objs; do [ -f "$BUILD/base/${o%.o}.c" ] && echo "$o"; done))
+		extra=$(comm -23 <(echo "$new") <(echo "$old") | sed '/^$/d')
+		echo "$new" > "$LOG/$kind.series.log"
+		echo "$old" > "$LOG/$kind.base.log"
+		if [ -z "$extra" ]; then
+			record "$kind" pass "no new warning on $(wc -w <<< "$objs") objects"
+		else
+			echo "$extra" > "$LOG/$kind.new.log"
+			record "$kind" fail "$(grep -c . <<< "$extra") new warnings, first: $(head -1 <<< "$extra")"
+		fi
+	done
+fi
+
+python3 - "$RES" "${order[@]}" <<PY
+import json, sys
+out, names = sys.argv[1], sys.argv[2:]
+res = {$(for n in "${order[@]}"; do printf '"%s": "%s",' "$n" "${result[$n]}"; done)}
+why = {$(for n in "${order[@]}"; do printf '"%s": %s,' "$n" "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "${why[$n]}")"; done)}
+json.dump({'suites': {'make check': res},
+           'notes': ['check %s: %s' % (n, why[n]) for n in names if res[n] != 'pass']},
+          open(out, 'w'), indent=1)
+PY
+for n in "${order[@]}"; do [ "${result[$n]}" = pass ] || exit 1; done

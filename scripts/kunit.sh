@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kunit.sh TREE ARCH OUT.json
+#
+# Run the KUnit suites that the series adds (every .kunitconfig it adds;
+# for a non-x86 ARCH, those outside arch/x86) with tools/testing/kunit/kunit.py
+# in TREE, and write their results to OUT.json (results.py's format).
+
+. "$(dirname "$0")/lib.sh"
+STEP_PREFIX=kunit
+
+[ $# -eq 3 ] || die "usage: kunit.sh TREE ARCH OUT.json"
+tree=$(cd "$1" && pwd)
+arch=$2
+out=$3
+base=$(cat "$BUILD/base.commit")
+
+mapfile -t configs < <(git -C "$tree" diff --name-only "$base" HEAD |
+	grep '/\.kunitconfig$' | { [ "$arch" = x86_64 ] && cat || grep -v '^arch/x86/'; } || true)
+if [ ${#configs[@]} -eq 0 ]; then
+	info "the series adds no KUnit suite for $arch"
+	echo '{"suites": {}, "notes": []}' > "$out"
+	exit 0
+fi
+
+args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --jobs="$JOBS" --timeout=600)
+for c in "${configs[@]}"; do args+=(--kunitconfig="$c"); done
+case "$arch" in
+x86_64) cc=gcc ;;
+riscv) cc=riscv64-linux-gnu-gcc; args+=(--cross_compile=riscv64-linux-gnu-) ;;
+*) die "no set-up for KUnit on $arch" ;;
+esac
+command -v ccache >/dev/null 2>&1 && args+=(--make_options="CC=ccache $cc")
+
+step "kunit.py run --arch=$arch: ${configs[*]}"
+log=$BUILD/logs/kunit-$arch.log
+mkdir -p "$BUILD/logs"
+set +e
+(cd "$tree" && python3 tools/testing/kunit/kunit.py run "${args[@]}" \
+	--json="$out.kunit") > "$log" 2>&1
+rc=$?
+set -e
+grep -E '^\[[0-9:]+\] (Testing complete|=+ (PASSED|FAILED|SKIPPED))' "$log" | sed 's/^/    /' >&2 || true
+"$TOP/scripts/results.py" kunitjson "$out.kunit" "$out" "kunit.py $arch: " "$rc"
