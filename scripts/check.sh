@@ -130,6 +130,39 @@ else
 	done
 fi
 
+step "maintainers: get_maintainer.pl against MAINTAINERS-notes"
+gm=$(cd "$tree" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+	--no-rolestats "${pl[@]}" 2>&1 | sort)
+echo "$gm" > "$LOG/get_maintainer.log"
+recorded=$(sed -n '/^get_maintainer-begin$/,/^get_maintainer-end$/p' "$TOP/MAINTAINERS-notes" 2>/dev/null |
+	sed '1d;$d' | sed 's/^\t//' | sort)
+if [ -n "$gm" ] && [ "$gm" = "$recorded" ]; then
+	record maintainers pass "MAINTAINERS-notes holds get_maintainer.pl's $(grep -c . <<< "$gm") lines"
+else
+	record maintainers fail "MAINTAINERS-notes does not hold get_maintainer.pl's output (now: build/logs/check/get_maintainer.log)"
+fi
+
+step "bisect: every prefix of the series builds"
+n=$(wc -w <<< "$commits")
+i=0
+bad=
+for c in $commits; do
+	i=$((i + 1))
+	[ "$i" -lt "$n" ] || break	# the whole series is what 'make run' built
+	git -C "$tree" checkout -q --detach "$c"
+	info "prefix $i/$n: $(git -C "$tree" log -1 --format=%s "$c")"
+	if ! URN_LAX_CONFIG=1 "$TOP/scripts/kbuild.sh" "$tree" "$BUILD/o-bisect" \
+		"$TOP/scripts/urn-series.config" > "$LOG/bisect-$i.log" 2>&1; then
+		bad="$bad $i"
+		info "prefix $i does not build: build/logs/check/bisect-$i.log"
+	fi
+done
+if [ -z "$bad" ]; then
+	record bisect pass "patches 1..k build for every k < $n; $n is 'make run''s build"
+else
+	record bisect fail "prefixes that do not build:$bad (build/logs/check/bisect-*.log)"
+fi
+
 python3 - "$RES" "${order[@]}" <<PY
 import json, sys
 out, names = sys.argv[1], sys.argv[2:]

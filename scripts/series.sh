@@ -113,6 +113,11 @@ PY
 	: "$subj"
 }
 
+# What patches/ holds now, as one hash.
+patches_hash() {
+	(cd "$TOP" && { [ ! -d patches ] || find patches -type f | sort | xargs -r sha256sum; } | sha256sum)
+}
+
 cmd=${1:-}
 case "$cmd" in
 build)
@@ -130,7 +135,7 @@ patches)
 		# patches/ is committed: replace it only when what is there is what
 		# git has or what this script wrote last, never a hand edit.
 		stamp=$BUILD/patches.stamp
-		now=$(cd "$TOP" && { find patches -type f | sort | xargs -r sha256sum; } | sha256sum)
+		now=$(patches_hash)
 		if [ -n "$(git -C "$TOP" status --porcelain -- patches)" ] &&
 		   [ "$now" != "$(cat "$stamp" 2>/dev/null)" ]; then
 			die "patches/ has changes that neither git nor 'make patches' made; commit or drop them (git -C $TOP status patches)"
@@ -138,7 +143,7 @@ patches)
 		step "write patches/"
 		rm -rf "$TOP/patches"
 		mv "$tmp" "$TOP/patches"
-		(cd "$TOP" && { find patches -type f | sort | xargs -r sha256sum; } | sha256sum) > "$stamp"
+		patches_hash > "$stamp"
 	else
 		rm -rf "$out"
 		mv "$tmp" "$out"

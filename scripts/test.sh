@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test.sh: 'make check' and 'make run' together; the closing line counts
+# test.sh: 'make run' and 'make check' together; the closing line counts
 # every test case and every check: 'N passed, N failed, N skipped'.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=test
 
-"$TOP/scripts/deps.sh"
-mkdir -p "$BUILD/results"
-rm -f "$BUILD/results/check.json"
 start=$(date +%s)
+R=$BUILD/results
+rm -f "$R/check.json" "$R/summary.txt"
 
-# A failing check is counted, and the run still goes on to test the series.
+URN_NO_SUMMARY=1 "$TOP/scripts/run.sh"
+
+# A failing check is counted in the closing line like a failing test.
 set +e
 "$TOP/scripts/check.sh"
 check_rc=$?
 set -e
-[ -f "$BUILD/results/check.json" ] ||
+[ -f "$R/check.json" ] ||
 	die "scripts/check.sh exited $check_rc without writing its results"
 
-URN_EXTRA_RESULTS="$BUILD/results/check.json" "$TOP/scripts/run.sh"
-info "make test took $(( ($(date +%s) - start) / 60 )) min"
+step "summary (base: $(cat "$BUILD/base.version"); took $(( ($(date +%s) - start) / 60 )) min)"
+"$TOP/scripts/results.py" summary "$R/base.json" "$R/series.json" \
+	"$R/kunit-x86_64.json" "$R/kunit-riscv.json" "$R/check.json" | tee "$R/summary.txt"

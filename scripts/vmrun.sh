@@ -9,8 +9,9 @@
 # then each test of TESTLIST runs under a timeout.  The kernel console goes to
 # LOGDIR/console.log, the tests' output to LOGDIR/tests.log.
 #
-# TESTLIST lines: "<dir>/<path of binary>" relative to STOUT, or a line
-# "module <name>" to load a module before the tests.
+# TESTLIST lines: "<dir>/<path of binary> [args]" relative to STOUT, or a
+# line "module <name>" to load a module before the tests.  QEMU_SMP (default
+# 2) and QEMU_ARGS (e.g. "-icount shift=0,sleep=off") change the machine.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=vm
@@ -39,15 +40,15 @@ cp "$busybox" "$root/bin/busybox"
 cp -a "$kout/mods/lib/modules/." "$root/lib/modules/"
 : > "$root/tests/list"
 modules=
-while read -r t _; do
+while read -r t args; do
 	case "$t" in
 	''|'#'*) continue ;;
-	module) modules="$modules $(sed -n "s/^module //p" <<< "$t $_")" ; continue ;;
+	module) modules="$modules $args" ; continue ;;
 	esac
 	if [ -x "$stout/$t" ]; then
 		mkdir -p "$root/tests/$(dirname "$t")"
 		cp "$stout/$t" "$root/tests/$t"
-		echo "$t" >> "$root/tests/list"
+		echo "$t${args:+ $args}" >> "$root/tests/list"
 	else
 		echo "$t" >> "$root/tests/missing"
 	fi
@@ -68,11 +69,11 @@ echo "URN-BOOT \$(uname -r) cpus=\$(grep -c ^processor /proc/cpuinfo)" >&3
 for m in \$(cat /tests/modules); do
 	modprobe \$m >&3 2>&1 || echo "URN-MODULE-FAILED \$m" >&3
 done
-while read -r t; do
+while read -r t args; do
 	echo "URN-BEGIN \$t" >&3
 	start=\$(cut -d' ' -f1 /proc/uptime)
 	cd /tests/\$(dirname \$t)
-	timeout -s KILL $TEST_TIMEOUT ./\$(basename \$t) >&3 2>&1 </dev/null
+	timeout -s KILL $TEST_TIMEOUT ./\$(basename \$t) \$args >&3 2>&1 </dev/null
 	rc=\$?
 	cd /
 	echo "URN-END \$t rc=\$rc start=\$start end=\$(cut -d' ' -f1 /proc/uptime)" >&3
@@ -87,7 +88,7 @@ chmod +x "$root/init"
 step "boot ${kout#$TOP/} and run $(wc -l < "$root/tests/list") tests"
 rm -f "$logdir/console.log" "$logdir/tests.log"
 set +e
-timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 4G \
+timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "${QEMU_SMP:-2}" -m 4G ${QEMU_ARGS:-} \
 	-nographic -no-reboot -monitor none \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/tests.log" \
 	-kernel "$kimg" -initrd "$logdir/initramfs.cpio" \

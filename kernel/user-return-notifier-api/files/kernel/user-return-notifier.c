@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * User-return notifiers: call back before a CPU next returns to user mode.
+ *
+ * Each CPU has a list of notifiers.  Registering one flags the current task
+ * with TIF_USER_RETURN_NOTIFY; the scheduler hands the flag on to the next
+ * task on the CPU (propagate_user_return_notify()), and the generic exit to
+ * user mode calls fire_user_return_notifiers() with interrupts disabled as
+ * its last step.  A CPU that goes offline fires its pending notifiers from
+ * its hotplug thread instead.
+ *
+ * Each function works on the list of the CPU it runs on, so its caller must
+ * stay on that CPU: preemption or interrupts disabled, or the CPU's hotplug
+ * thread (KVM drops its notifier from its CPU-offline callback with
+ * interrupts enabled).  The list is only changed with interrupts disabled,
+ * so a task or an IPI that preempts such a caller never sees it half
+ * updated.  Not NMI safe.
+ */
+
+#include <linux/cpuhotplug.h>
+#include <linux/export.h>
+#include <linux/init.h>
+#include <linux/irqflags.h>
+#include <linux/lockdep.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/user-return-notifier.h>
+#include <kunit/visibility.h>
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/user_return_notifier.h>
+
+EXPORT_TRACEPOINT_SYMBOL_GPL(user_return_notifier_fire);
+
+static DEFINE_PER_CPU(struct hlist_head, return_notifier_list);
+
+/* Enables the context-switch hand-over of TIF_USER_RETURN_NOTIFY. */
+DEFINE_STATIC_KEY_FALSE(user_return_notifier_key);
+EXPORT_SYMBOL_IF_KUNIT(user_return_notifier_key);
+
+/* What every caller guarantees: it cannot move to another CPU. */
+static inline void urn_assert_pinned(void)
+{
+	lockdep_assert(!preemptible() || is_percpu_thread());
+}
+
+/**
+ * user_return_notifier_enable - make ready for user-return notifiers
+ *
+ * Turns on the hand-over of TIF_USER_RETURN_NOTIFY at context switch.  Until
+ * the first call user-return notifiers cost nothing there.  Stays on.
+ *
+ * Context: Process context, may sleep, not under cpus_read_lock().  Call it
+ * before the first user_return_notifier_register().
+ */
+void user_return_notifier_enable(void)
+{
+	static_branch_enable(&user_return_notifier_key);
+}
+EXPORT_SYMBOL_GPL(user_return_notifier_enable);
+
+/**
+ * user_return_notifier_register - call @urn before this CPU returns to user
+ * @urn: notifier with ->on_user_return set, not registered
+ *
+ * Add @urn to this CPU's notifiers and flag the current task, so that the
+ * next return to user mode on this CPU, by whichever task, calls
+ * @urn->on_user_return().  @urn stays registered, and is called on every
+ * return to user mode, until it is unregistered; most users unregister it
+ * from the callback.  Notifiers are called most recently registered first.
+ *
+ * Registering a registered notifier is a bug: it warns and changes nothing.
+ *
+ * Context: Preemption or interrupts disabled, or this CPU's hotplug thread.
+ */
+void user_return_notifier_register(struct user_return_notifier *urn)
+{
+	urn_assert_pinned();
+	WARN_ON_ONCE(!static_key_enabled(&user_return_notifier_key));
+
+	guard(irqsave)();
+	if (WARN_ON_ONCE(user_return_notifier_registered(urn)))
+		return;
+	hlist_add_head(&urn->link, this_cpu_ptr(&return_notifier_list));
+	set_thread_flag(TIF_USER_RETURN_NOTIFY);
+}
+EXPORT_SYMBOL_GPL(user_return_notifier_register);
+
+/**
+ * user_return_notifier_unregister - stop calling @urn
+ * @urn: notifier registered on this CPU
+ *
+ * Remove @urn from this CPU's notifiers; with the last one gone, clear the
+ * current task's flag (it is the one that holds it for this CPU).  Safe from
+ * @urn->on_user_return() itself, not for another notifier.
+ *
+ * Unregistering a notifier that is not registered is a bug: it warns and
+ * changes nothing.
+ *
+ * Context: Preemption or interrupts disabled, or this CPU's hotplug thread;
+ * on the CPU @urn was registered on.
+ */
+void user_return_notifier_unregister(struct user_return_notifier *urn)
+{
+	urn_assert_pinned();
+
+	guard(irqsave)();
+	if (WARN_ON_ONCE(!user_return_notifier_registered(urn)))
+		return;
+	hlist_del_init(&urn->link);
+	if (hlist_empty(this_cpu_ptr(&return_notifier_list)))
+		clear_thread_flag(TIF_USER_RETURN_NOTIFY);
+}
+EXPORT_SYMBOL_GPL(user_return_notifier_unregister);
+
+/**
+ * fire_user_return_notifiers - call this CPU's user-return notifiers
+ *
+ * Call each notifier registered on this CPU, with interrupts disabled.  The
+ * generic exit to user mode calls this when TIF_USER_RETURN_NOTIFY is set,
+ * and so does the CPU-offline path.
+ *
+ * Context: Preemption or interrupts disabled, or this CPU's hotplug thread.
+ */
+void fire_user_return_notifiers(void)
+{
+	struct user_return_notifier *urn;
+	struct hlist_node *next;
+
+	urn_assert_pinned();
+
+	guard(irqsave)();
+	/* _safe: the callback may unregister @urn. */
+	hlist_for_each_entry_safe(urn, next, this_cpu_ptr(&return_notifier_list),
+				  link) {
+		trace_user_return_notifier_fire(urn);
+		urn->on_user_return(urn);
+	}
+}
+EXPORT_SYMBOL_GPL(fire_user_return_notifiers);
+
+/*
+ * A CPU that goes offline may not return to user mode for a long time: call
+ * its pending notifiers now, on that CPU, so that they are not lost.
+ */
+VISIBLE_IF_KUNIT int user_return_notifier_cpu_offline(unsigned int cpu)
+{
+	fire_user_return_notifiers();
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_notifier_cpu_offline);
+
+static int __init user_return_notifier_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					"user-return-notifier:offline", NULL,
+					user_return_notifier_cpu_offline);
+	return ret < 0 ? ret : 0;
+}
+core_initcall(user_return_notifier_init);

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for user-return notifiers (kernel/user-return-notifier.c).
+ *
+ * The cases run in kthreads, which never return to user mode, so they call
+ * fire_user_return_notifiers() themselves, as the exit to user mode does,
+ * and call the context-switch hand-over and the CPU-offline callback
+ * directly as well as through a real context switch and remove_cpu().
+ *
+ * Each case keeps preemption disabled while it has a notifier registered,
+ * so that the notifier stays on the CPU the case checks, and checks the
+ * results after preemption is enabled again.
+ *
+ * Not covered here: the real exit to user mode (see the test module and its
+ * kselftest), and NMI context.  On a system where another user (KVM) has a
+ * notifier pending on the same CPU, the cases that check the flag skip.
+ */
+
+#include <kunit/test.h>
+#include <kunit/visibility.h>
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/user-return-notifier.h>
+#include <linux/workqueue.h>
+#include <trace/events/user_return_notifier.h>
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+
+#define URN_LOG_MAX	8
+
+/* The order in which the notifiers of a case were called. */
+struct urn_log {
+	int id[URN_LOG_MAX];
+	unsigned int len;
+};
+
+struct urn_probe {
+	struct user_return_notifier urn;
+	struct urn_log *log;
+	int id;
+	unsigned int calls;
+	int cpu;
+	bool irqs_were_disabled;
+	bool unregister_self;
+	struct user_return_notifier *register_other;
+};
+
+static void urn_probe_fn(struct user_return_notifier *urn)
+{
+	struct urn_probe *p = container_of(urn, struct urn_probe, urn);
+
+	p->calls++;
+	p->cpu = smp_processor_id();
+	p->irqs_were_disabled = irqs_disabled();
+	if (p->log && p->log->len < URN_LOG_MAX)
+		p->log->id[p->log->len++] = p->id;
+	if (p->unregister_self)
+		user_return_notifier_unregister(urn);
+	if (p->register_other)
+		user_return_notifier_register(p->register_other);
+}
+
+#define URN_PROBE(_id, _log) {					\
+	.urn = { .on_user_return = urn_probe_fn },		\
+	.log = (_log),						\
+	.id = (_id),						\
+	.cpu = -1,						\
+}
+
+static bool urn_flag(void)
+{
+	return test_thread_flag(TIF_USER_RETURN_NOTIFY);
+}
+
+/*
+ * Pin the case to this CPU.  Returns false if a notifier of someone else is
+ * already pending here, which would make the flag checks meaningless.
+ */
+static bool urn_pin(void)
+{
+	preempt_disable();
+	return !urn_flag();
+}
+
+static void urn_unpin(void)
+{
+	preempt_enable();
+}
+
+static void urn_skip_if_busy(struct kunit *test, bool clean)
+{
+	if (!clean)
+		kunit_skip(test, "another user-return notifier is pending on this CPU");
+}
+
+/* Registering flags the task, unregistering the last notifier clears it. */
+static void urn_test_register_unregister(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	bool clean, flag_reg, flag_unreg;
+
+	clean = urn_pin();
+	user_return_notifier_register(&a.urn);
+	/* After: @a is on this CPU's list and the task is flagged. */
+	flag_reg = urn_flag();
+	user_return_notifier_unregister(&a.urn);
+	/* After: the list is empty again and the flag is gone. */
+	flag_unreg = urn_flag();
+	urn_unpin();
+
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_TRUE(test, flag_reg);
+	KUNIT_EXPECT_FALSE(test, flag_unreg);
+	KUNIT_EXPECT_EQ(test, a.calls, 0);
+}
+
+/* A notifier is called on its CPU, with IRQs off, until unregistered. */
+static void urn_test_fire(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	unsigned int calls_registered, calls_after;
+	int cpu;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	/* Nothing registered: nothing to call. */
+	fire_user_return_notifiers();
+	user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	fire_user_return_notifiers();
+	/* After: still registered, so called on each return to user mode. */
+	calls_registered = a.calls;
+	user_return_notifier_unregister(&a.urn);
+	fire_user_return_notifiers();
+	calls_after = a.calls;
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, calls_registered, 2);
+	KUNIT_EXPECT_EQ(test, calls_after, 2);
+	KUNIT_EXPECT_EQ(test, a.cpu, cpu);
+	KUNIT_EXPECT_TRUE(test, a.irqs_were_disabled);
+}
+
+/* user_return_notifier_registered() follows register and unregister. */
+static void urn_test_registered(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	bool zeroed, reg, unreg, rereg;
+
+	preempt_disable();
+	/* Before: a zeroed notifier reads as not registered. */
+	zeroed = user_return_notifier_registered(&a.urn);
+	user_return_notifier_register(&a.urn);
+	reg = user_return_notifier_registered(&a.urn);
+	user_return_notifier_unregister(&a.urn);
+	unreg = user_return_notifier_registered(&a.urn);
+	/* An unregistered notifier can be registered again. */
+	user_return_notifier_register(&a.urn);
+	rereg = user_return_notifier_registered(&a.urn);
+	user_return_notifier_unregister(&a.urn);
+	preempt_enable();
+
+	KUNIT_EXPECT_FALSE(test, zeroed);
+	KUNIT_EXPECT_TRUE(test, reg);
+	KUNIT_EXPECT_FALSE(test, unreg);
+	KUNIT_EXPECT_TRUE(test, rereg);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+}
+
+/* Several notifiers: each called once per fire; the flag stays until the last goes. */
+static void urn_test_several(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	struct urn_probe b = URN_PROBE(2, NULL);
+	struct urn_probe c = URN_PROBE(3, NULL);
+	bool clean, flag_two_left, flag_one_left, flag_none_left;
+
+	clean = urn_pin();
+	user_return_notifier_register(&a.urn);
+	user_return_notifier_register(&b.urn);
+	user_return_notifier_register(&c.urn);
+	fire_user_return_notifiers();
+	user_return_notifier_unregister(&b.urn);
+	flag_two_left = urn_flag();
+	user_return_notifier_unregister(&a.urn);
+	flag_one_left = urn_flag();
+	user_return_notifier_unregister(&c.urn);
+	flag_none_left = urn_flag();
+	urn_unpin();
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_EQ(test, b.calls, 1);
+	KUNIT_EXPECT_EQ(test, c.calls, 1);
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_TRUE(test, flag_two_left);
+	KUNIT_EXPECT_TRUE(test, flag_one_left);
+	KUNIT_EXPECT_FALSE(test, flag_none_left);
+}
+
+/* Notifiers are called most recently registered first. */
+static void urn_test_order(struct kunit *test)
+{
+	struct urn_log log = {};
+	struct urn_probe a = URN_PROBE(1, &log);
+	struct urn_probe b = URN_PROBE(2, &log);
+	struct urn_probe c = URN_PROBE(3, &log);
+
+	preempt_disable();
+	user_return_notifier_register(&a.urn);
+	user_return_notifier_register(&b.urn);
+	user_return_notifier_register(&c.urn);
+	fire_user_return_notifiers();
+	user_return_notifier_unregister(&a.urn);
+	user_return_notifier_unregister(&b.urn);
+	user_return_notifier_unregister(&c.urn);
+	preempt_enable();
+
+	KUNIT_ASSERT_EQ(test, log.len, 3);
+	KUNIT_EXPECT_EQ(test, log.id[0], 3);
+	KUNIT_EXPECT_EQ(test, log.id[1], 2);
+	KUNIT_EXPECT_EQ(test, log.id[2], 1);
+}
+
+/* A notifier that unregisters itself from its callback, the KVM pattern. */
+static void urn_test_unregister_in_callback(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	bool clean, flag_after;
+
+	a.unregister_self = true;
+	clean = urn_pin();
+	user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	/* After: @a is gone and so is the flag; firing again calls nothing. */
+	flag_after = urn_flag();
+	fire_user_return_notifiers();
+	urn_unpin();
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_FALSE(test, flag_after);
+}
+
+/* The middle notifier unregisters itself: the others are still called. */
+static void urn_test_unregister_in_callback_middle(struct kunit *test)
+{
+	struct urn_log log = {};
+	struct urn_probe a = URN_PROBE(1, &log);
+	struct urn_probe b = URN_PROBE(2, &log);
+	struct urn_probe c = URN_PROBE(3, &log);
+	bool a_reg, b_reg, c_reg;
+
+	b.unregister_self = true;
+	preempt_disable();
+	user_return_notifier_register(&a.urn);
+	user_return_notifier_register(&b.urn);
+	user_return_notifier_register(&c.urn);
+	fire_user_return_notifiers();
+	a_reg = user_return_notifier_registered(&a.urn);
+	b_reg = user_return_notifier_registered(&b.urn);
+	c_reg = user_return_notifier_registered(&c.urn);
+	/* Second round: only @c and @a are left. */
+	fire_user_return_notifiers();
+	user_return_notifier_unregister(&a.urn);
+	user_return_notifier_unregister(&c.urn);
+	preempt_enable();
+
+	KUNIT_EXPECT_TRUE(test, a_reg);
+	KUNIT_EXPECT_FALSE(test, b_reg);
+	KUNIT_EXPECT_TRUE(test, c_reg);
+	KUNIT_EXPECT_EQ(test, a.calls, 2);
+	KUNIT_EXPECT_EQ(test, b.calls, 1);
+	KUNIT_EXPECT_EQ(test, c.calls, 2);
+	KUNIT_ASSERT_EQ(test, log.len, 5);
+	KUNIT_EXPECT_EQ(test, log.id[0], 3);
+	KUNIT_EXPECT_EQ(test, log.id[1], 2);
+	KUNIT_EXPECT_EQ(test, log.id[2], 1);
+	KUNIT_EXPECT_EQ(test, log.id[3], 3);
+	KUNIT_EXPECT_EQ(test, log.id[4], 1);
+}
+
+/* A notifier registered from a callback waits for the next return. */
+static void urn_test_register_in_callback(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	struct urn_probe b = URN_PROBE(2, NULL);
+	unsigned int b_calls_first;
+
+	a.unregister_self = true;
+	a.register_other = &b.urn;
+	preempt_disable();
+	user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	b_calls_first = b.calls;
+	fire_user_return_notifiers();
+	user_return_notifier_unregister(&b.urn);
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_EQ(test, b_calls_first, 0);
+	KUNIT_EXPECT_EQ(test, b.calls, 1);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&b.urn));
+}
+
+/*
+ * Registering a registered notifier warns and leaves the list alone: @a is
+ * still called exactly once per fire (no loop in the list) and one
+ * unregister removes it.
+ */
+static void urn_test_double_register(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	struct urn_probe b = URN_PROBE(2, NULL);
+	bool clean, flag_after;
+
+	kunit_warning_suppress(test) {
+		clean = urn_pin();
+		user_return_notifier_register(&b.urn);
+		user_return_notifier_register(&a.urn);
+		user_return_notifier_register(&a.urn);
+		fire_user_return_notifiers();
+		user_return_notifier_unregister(&a.urn);
+		user_return_notifier_unregister(&b.urn);
+		flag_after = urn_flag();
+		urn_unpin();
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_EQ(test, b.calls, 1);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&b.urn));
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_FALSE(test, flag_after);
+}
+
+/*
+ * Unregistering a notifier that is not registered warns and changes
+ * nothing: the registered one is still called and still holds the flag.
+ */
+static void urn_test_unregister_unregistered(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	struct urn_probe b = URN_PROBE(2, NULL);
+	bool clean, flag_stray, a_reg;
+
+	kunit_warning_suppress(test) {
+		clean = urn_pin();
+		user_return_notifier_register(&b.urn);
+		user_return_notifier_unregister(&a.urn);
+		flag_stray = urn_flag();
+		a_reg = user_return_notifier_registered(&a.urn);
+		fire_user_return_notifiers();
+		user_return_notifier_unregister(&b.urn);
+		/* Twice: the second one is the stray one. */
+		user_return_notifier_unregister(&b.urn);
+		urn_unpin();
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 2);
+	}
+
+	KUNIT_EXPECT_FALSE(test, a_reg);
+	KUNIT_EXPECT_EQ(test, a.calls, 0);
+	KUNIT_EXPECT_EQ(test, b.calls, 1);
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_TRUE(test, flag_stray);
+}
+
+static int urn_idle_thread(void *data)
+{
+	return 0;
+}
+
+/* The hand-over moves the flag to the next task, and only if it is set. */
+static void urn_test_propagate(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	struct task_struct *t;
+	bool clean, none_moved, mine, theirs, mine_back, theirs_back;
+
+	/* Created, never woken: a task that is not running anywhere. */
+	t = kthread_create(urn_idle_thread, NULL, "urn_kunit_idle");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+
+	clean = urn_pin();
+	propagate_user_return_notify(current, t);
+	none_moved = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
+	user_return_notifier_register(&a.urn);
+	/* As if switching from current to @t ... */
+	propagate_user_return_notify(current, t);
+	mine = urn_flag();
+	theirs = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
+	/* ... and back. */
+	propagate_user_return_notify(t, current);
+	mine_back = urn_flag();
+	theirs_back = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
+	user_return_notifier_unregister(&a.urn);
+	urn_unpin();
+
+	kthread_stop(t);
+
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_FALSE(test, none_moved);
+	KUNIT_EXPECT_FALSE(test, mine);
+	KUNIT_EXPECT_TRUE(test, theirs);
+	KUNIT_EXPECT_TRUE(test, mine_back);
+	KUNIT_EXPECT_FALSE(test, theirs_back);
+}
+
+struct urn_switch {
+	struct urn_probe probe;
+	struct completion registered;
+	struct completion go;
+	bool clean;
+	bool flag_after_sleep;
+	bool flag_after_unregister;
+};
+
+static int urn_switch_thread(void *data)
+{
+	struct urn_switch *sw = data;
+
+	sw->clean = urn_pin();
+	user_return_notifier_register(&sw->probe.urn);
+	urn_unpin();
+	complete(&sw->registered);
+
+	/* Sleep: the context switch hands the flag to the next task. */
+	wait_for_completion(&sw->go);
+
+	/* Running on the CPU again: the flag came back with it. */
+	urn_pin();
+	sw->flag_after_sleep = urn_flag();
+	user_return_notifier_unregister(&sw->probe.urn);
+	sw->flag_after_unregister = urn_flag();
+	urn_unpin();
+	return 0;
+}
+
+/*
+ * A real context switch: a thread bound to a CPU registers a notifier and
+ * sleeps.  While it is off the CPU it does not hold the flag; the task
+ * running there does.
+ */
+static void urn_test_context_switch(struct kunit *test)
+{
+	struct urn_switch sw = { .probe = URN_PROBE(1, NULL) };
+	struct task_struct *t;
+	bool flag_asleep, same_cpu, flag_on_me = false;
+	unsigned long timeout;
+	int cpu = raw_smp_processor_id();
+
+	init_completion(&sw.registered);
+	init_completion(&sw.go);
+	t = kthread_create(urn_switch_thread, &sw, "urn_kunit_switch");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	get_task_struct(t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&sw.registered);
+
+	/* Wait until @t has been switched out in wait_for_completion(). */
+	timeout = jiffies + 10 * HZ;
+	while ((task_is_running(t) || READ_ONCE(t->on_cpu)) &&
+	       time_before(jiffies, timeout))
+		usleep_range(100, 1000);
+	flag_asleep = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
+
+	preempt_disable();
+	same_cpu = smp_processor_id() == cpu;
+	if (same_cpu)
+		flag_on_me = urn_flag();
+	preempt_enable();
+
+	complete(&sw.go);
+	kthread_stop(t);
+	put_task_struct(t);
+
+	urn_skip_if_busy(test, sw.clean);
+	KUNIT_EXPECT_FALSE(test, flag_asleep);
+	if (same_cpu)
+		KUNIT_EXPECT_TRUE(test, flag_on_me);
+	KUNIT_EXPECT_TRUE(test, sw.flag_after_sleep);
+	KUNIT_EXPECT_FALSE(test, sw.flag_after_unregister);
+}
+
+/* The CPU-offline callback fires what is pending on its CPU. */
+static void urn_test_offline_callback(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	bool clean, flag_after;
+	int cpu;
+
+	a.unregister_self = true;
+	clean = urn_pin();
+	cpu = smp_processor_id();
+	user_return_notifier_register(&a.urn);
+	user_return_notifier_cpu_offline(cpu);
+	flag_after = urn_flag();
+	urn_unpin();
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_EQ(test, a.cpu, cpu);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_FALSE(test, flag_after);
+}
+
+static long urn_register_here(void *data)
+{
+	struct urn_probe *p = data;
+
+	preempt_disable();
+	user_return_notifier_register(&p->urn);
+	preempt_enable();
+	return 0;
+}
+
+static long urn_unregister_here(void *data)
+{
+	struct urn_probe *p = data;
+
+	preempt_disable();
+	if (user_return_notifier_registered(&p->urn))
+		user_return_notifier_unregister(&p->urn);
+	preempt_enable();
+	return 0;
+}
+
+/* A notifier pending on a CPU that goes offline is fired there, not lost. */
+static void urn_test_offline_remove_cpu(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	int cpu, ret;
+
+	cpu = cpumask_last(cpu_online_mask);
+	if (num_online_cpus() < 2 || cpu == 0)
+		kunit_skip(test, "needs a second online CPU");
+
+	a.unregister_self = true;
+	work_on_cpu(cpu, urn_register_here, &a);
+	ret = remove_cpu(cpu);
+	if (ret) {
+		work_on_cpu(cpu, urn_unregister_here, &a);
+		kunit_skip(test, "cannot offline CPU %d: %d", cpu, ret);
+	}
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_EQ(test, a.cpu, cpu);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+}
+
+static void urn_trace_probe(void *data, struct user_return_notifier *urn)
+{
+	struct user_return_notifier **seen = data;
+
+	*seen = urn;
+}
+
+/* The user_return_notifier_fire tracepoint names the notifier it calls. */
+static void urn_test_tracepoint(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	struct user_return_notifier *seen = NULL;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "tracepoints are not enabled");
+	ret = register_trace_user_return_notifier_fire(urn_trace_probe, &seen);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	a.unregister_self = true;
+	preempt_disable();
+	user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	preempt_enable();
+
+	unregister_trace_user_return_notifier_fire(urn_trace_probe, &seen);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, seen, &a.urn);
+}
+
+static int urn_suite_init(struct kunit_suite *suite)
+{
+	user_return_notifier_enable();
+	return 0;
+}
+
+static struct kunit_case user_return_notifier_cases[] = {
+	KUNIT_CASE(urn_test_register_unregister),
+	KUNIT_CASE(urn_test_fire),
+	KUNIT_CASE(urn_test_registered),
+	KUNIT_CASE(urn_test_several),
+	KUNIT_CASE(urn_test_order),
+	KUNIT_CASE(urn_test_unregister_in_callback),
+	KUNIT_CASE(urn_test_unregister_in_callback_middle),
+	KUNIT_CASE(urn_test_register_in_callback),
+	KUNIT_CASE(urn_test_double_register),
+	KUNIT_CASE(urn_test_unregister_unregistered),
+	KUNIT_CASE(urn_test_propagate),
+	KUNIT_CASE(urn_test_context_switch),
+	KUNIT_CASE(urn_test_offline_callback),
+	KUNIT_CASE_SLOW(urn_test_offline_remove_cpu),
+	KUNIT_CASE(urn_test_tracepoint),
+	{}
+};
+
+static struct kunit_suite user_return_notifier_suite = {
+	.name = "user_return_notifier",
+	.suite_init = urn_suite_init,
+	.test_cases = user_return_notifier_cases,
+};
+
+kunit_test_suite(user_return_notifier_suite);
+
+MODULE_DESCRIPTION("KUnit tests for user-return notifiers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh: the cost of the user-return MSRs, base kernel against the series.
+#
+# Boots the base kernel and the patched one under QEMU TCG with ONE CPU and
+# "-icount shift=0,sleep=off", where the guest's TSC advances with executed
+# instructions, so that a cost in TSC ticks is repeatable (wall-clock time
+# under TCG means nothing).  In each boot, "user_return_msrs_test -b" runs
+# BENCH_REPEAT times; each run prints, per scenario, the MSR writes counted
+# with the msr:write_msr tracepoint, the minimum correctness needs, and the
+# TSC ticks of the timed pass (tracepoint off).  Prints one table: writes
+# per iteration (base, series, minimum), ticks per iteration (base, series,
+# series/base) and the measure's repeatability (largest spread, over all
+# runs and boots of a kernel, of the ticks per iteration, in %).
+#
+# What it does not show: VMX (TCG has no VMX), real cycles (a WRMSR costs
+# hundreds of cycles on hardware; the write counts stand for them), and
+# migration (one CPU).
+#
+# Inputs, built by 'make run': BASE_KOUT (build/o-base), SERIES_KOUT
+# (build/o-series), and STOUT (build/st-series), selftests built from a tree
+# with the series (the same binary runs on both kernels).  BENCH_BOOTS
+# (default 2) boots per kernel, BENCH_REPEAT (default 3) runs per boot.
+# Logs: build/logs/bench-{base,series}-<boot>/.
+
+. "$(dirname "$0")/lib.sh"
+STEP_PREFIX=bench
+
+BASE_KOUT=${BASE_KOUT:-$BUILD/o-base}
+SERIES_KOUT=${SERIES_KOUT:-$BUILD/o-series}
+STOUT=${STOUT:-$BUILD/st-series}
+BENCH_BOOTS=${BENCH_BOOTS:-2}
+BENCH_REPEAT=${BENCH_REPEAT:-3}
+TEST=kvm/x86/user_return_msrs_test
+need_cmd python3 qemu-system-x86_64
+
+step "check the builds"
+[ -x "$STOUT/$TEST" ] ||
+	die "${STOUT#$TOP/}/$TEST is missing: run 'make run' first (or set STOUT)"
+for k in "$BASE_KOUT" "$SERIES_KOUT"; do
+	[ -f "$k/arch/x86/boot/bzImage" ] ||
+		die "no kernel in ${k#$TOP/}: run 'make run' first (or set BASE_KOUT/SERIES_KOUT)"
+done
+
+list=$BUILD/logs/bench.list
+mkdir -p "$BUILD/logs"
+{
+	echo "module kvm_amd"
+	for _ in $(seq "$BENCH_REPEAT"); do echo "$TEST -b"; done
+} > "$list"
+
+logs=()
+for kernel in base series; do
+	kout=$BASE_KOUT
+	[ $kernel = series ] && kout=$SERIES_KOUT
+	for boot in $(seq "$BENCH_BOOTS"); do
+		step "boot $kernel ($boot of $BENCH_BOOTS), one CPU, -icount shift=0,sleep=off"
+		log=$BUILD/logs/bench-$kernel-$boot
+		mkdir -p "$log"
+		QEMU_SMP=1 QEMU_ARGS="-icount shift=0,sleep=off" TEST_TIMEOUT=900 \
+			"$TOP/scripts/vmrun.sh" "$kout" "$STOUT" "$log" "$list"
+		grep -q '^URN-DONE' "$log/tests.log" ||
+			die "the $kernel VM did not finish: see ${log#$TOP/}/"
+		n=$(grep -c '^bench: ' "$log/tests.log" || true)
+		[ "$n" -gt 0 ] || die "no benchmark output in ${log#$TOP/}/tests.log"
+		logs+=("$kernel=$log/tests.log")
+	done
+done
+
+step "the table"
+python3 - "${logs[@]}" <<'EOF'
+import re
+import sys
+from collections import defaultdict
+
+LINE = re.compile(r'^bench: scenario="([^"]*)" iters=(\d+) writes=(-?\d+) '
+                  r'min_writes=(\d+) ticks=(\d+)')
+writes = defaultdict(set)       # (kernel, scenario) -> writes per iteration
+minimum = {}
+ticks = defaultdict(list)       # (kernel, scenario) -> ticks per iteration
+order = []
+for arg in sys.argv[1:]:
+    kernel, path = arg.split('=', 1)
+    for line in open(path, errors='replace'):
+        m = LINE.match(line)
+        if not m:
+            continue
+        sc, iters, w, mw, t = m.group(1), int(m.group(2)), int(m.group(3)), \
+            int(m.group(4)), int(m.group(5))
+        if sc not in order:
+            order.append(sc)
+        writes[kernel, sc].add(w / iters if w >= 0 else None)
+        minimum[sc] = mw / iters
+        ticks[kernel, sc].append(t / iters)
+
+def fmt_w(s):
+    if not s or None in s:
+        return 'n/a'
+    return '/'.join('%.2f' % w for w in sorted(s))
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2]
+
+def spread(v):
+    return 100.0 * (max(v) - min(v)) / median(v) if v else 0.0
+
+head = ('scenario', 'writes/it base', 'series', 'min', 'ticks/it base',
+        'series', 'ratio', 'spread %')
+rows = []
+worst = 0.0
+for sc in order:
+    tb, ts = ticks['base', sc], ticks['series', sc]
+    mb = median(tb) if tb else None
+    ms = median(ts) if ts else None
+    worst = max(worst, spread(tb), spread(ts))
+    rows.append((sc, fmt_w(writes['base', sc]), fmt_w(writes['series', sc]),
+                 '%.2f' % minimum[sc],
+                 '%.1f' % mb if mb else 'n/a', '%.1f' % ms if ms else 'n/a',
+                 '%.3f' % (ms / mb) if mb and ms else 'n/a',
+                 '%.2f/%.2f' % (spread(tb), spread(ts))))
+wid = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+for r in [head] + rows:
+    print('  '.join(c.ljust(wid[i]) if i == 0 else c.rjust(wid[i])
+                    for i, c in enumerate(r)))
+print()
+print('ticks/it: median TSC ticks per iteration under -icount (one CPU);')
+print('spread %%: (max-min)/median over all runs and boots (base/series);'
+      ' largest %.2f%%.' % worst)
+print('writes/it: msr:write_msr events on the switched MSRs per iteration;')
+print('min: what correctness needs (2 per differing MSR per round trip to'
+      ' user space).')
+print('Not shown: VMX (no VMX under TCG), real cycles (a WRMSR costs hundreds'
+      ' of cycles on hardware), migration (one CPU).')
+EOF

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Test the MSRs that KVM switches lazily, i.e. loads with the guest's value
+ * on entry and restores only when the CPU returns to host user mode: TSC_AUX
+ * on every vendor, and on VMX also STAR, LSTAR, SYSCALL_MASK and EFER (on
+ * SVM the SYSCALL MSRs are switched by VMLOAD/VMSAVE and EFER by VMRUN).
+ *
+ * The guest loads values of its own, some equal to the host's, some not,
+ * some hostile (LSTAR pointing nowhere, TSC_AUX 0xdeadbeef), and after every
+ * kind of exit checks that it still reads them back.  The host checks that
+ * KVM_GET_MSRS returns them, and, right after KVM_RUN returns and before any
+ * other system call, that RDTSCP (and RDPID) return this CPU's own TSC_AUX,
+ * that the vDSO's getcpu agrees and that a system call works.  It also counts
+ * the writes to those MSRs with the msr:write_msr tracepoint and asserts the
+ * limits: no write when the guest's values are the host's, at most two per
+ * differing MSR per round trip to user space, none for HLT/wake cycles that
+ * stay in the kernel.
+ *
+ * With -b, the test instead prints, per scenario, the MSR writes and the TSC
+ * ticks per iteration, for the benchmark (run it with one CPU under QEMU's
+ * -icount, where the TSC counts executed instructions).
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "apic.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+
+#define NR_VCPUS		3
+#define NR_RUNS			50
+#define NR_HALTS		20
+#define TIMER_VECTOR		0xec
+/* 1 ms at KVM's default 1 GHz APIC bus: longer than halt polling. */
+#define TIMER_COUNT		1000000
+#define APIC_TDCR_DIV_1		0xb
+
+#define TRACEFS			"/sys/kernel/tracing"
+#define WRITE_MSR_EVENT		TRACEFS "/events/msr/write_msr"
+
+#define HOSTILE_TSC_AUX		0xdeadbeefull
+#define HOSTILE_LSTAR		0xffff8badc0de0000ull
+
+struct msr_set {
+	u64 tsc_aux;
+	u64 star;
+	u64 lstar;
+	u64 sfmask;
+	u64 efer;	/* Only EFER.SCE is switched by the guest. */
+};
+
+enum profile { EQUAL, MIXED, HOSTILE, NR_PROFILES };
+
+/* Guest values, indexed by the vCPU's argument. */
+static struct msr_set guest_vals[NR_VCPUS];
+static u64 guest_nr_halts;
+static u64 guest_ticks;
+
+/* Host values that do not depend on the CPU; TSC_AUX is per CPU. */
+static struct msr_set host_vals;
+static bool host_vals_known;
+static bool host_has_rdpid;
+static bool bench_mode;
+static int nr_cpus;
+static int cpus[2];
+
+/* The MSRs this vendor switches through the user-return layer. */
+static const u32 amd_uret_msrs[] = { MSR_TSC_AUX };
+static const u32 intel_uret_msrs[] = {
+	MSR_TSC_AUX, MSR_STAR, MSR_LSTAR, MSR_SYSCALL_MASK, MSR_EFER,
+};
+
+static const u32 *uret_msrs;
+static int nr_uret_msrs;
+
+static u32 rdpid_aux(void)
+{
+	u64 val;
+
+	asm volatile("rdpid %0" : "=r"(val));
+	return val;
+}
+
+static void guest_timer_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(guest_ticks, guest_ticks + 1);
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+/* Sleep in HLT until the APIC timer fires, without leaving the kernel. */
+static void guest_halt(void)
+{
+	u64 ticks = READ_ONCE(guest_ticks);
+
+	x2apic_write_reg(APIC_TDCR, APIC_TDCR_DIV_1);
+	x2apic_write_reg(APIC_LVTT, APIC_LVT_TIMER_ONESHOT | TIMER_VECTOR);
+	x2apic_write_reg(APIC_TMICT, TIMER_COUNT);
+	while (READ_ONCE(guest_ticks) == ticks) {
+		safe_halt();
+		cli();
+	}
+}
+
+static void guest_check(const struct msr_set *v)
+{
+	u32 aux;
+
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_AUX), v->tsc_aux);
+	rdtscp(&aux);
+	GUEST_ASSERT_EQ(aux, v->tsc_aux);
+	if (this_cpu_has(X86_FEATURE_RDPID))
+		GUEST_ASSERT_EQ(rdpid_aux(), v->tsc_aux);
+	GUEST_ASSERT_EQ(rdmsr(MSR_STAR), v->star);
+	GUEST_ASSERT_EQ(rdmsr(MSR_LSTAR), v->lstar);
+	GUEST_ASSERT_EQ(rdmsr(MSR_SYSCALL_MASK), v->sfmask);
+	GUEST_ASSERT_EQ(rdmsr(MSR_EFER) & EFER_SCE, v->efer & EFER_SCE);
+}
+
+static void guest_code(u64 idx)
+{
+	const struct msr_set *v = &guest_vals[idx];
+	u64 i;
+
+	x2apic_enable();
+	wrmsr(MSR_TSC_AUX, v->tsc_aux);
+	wrmsr(MSR_STAR, v->star);
+	wrmsr(MSR_LSTAR, v->lstar);
+	wrmsr(MSR_SYSCALL_MASK, v->sfmask);
+	wrmsr(MSR_EFER, (rdmsr(MSR_EFER) & ~EFER_SCE) | (v->efer & EFER_SCE));
+
+	for (;;) {
+		guest_check(v);
+		for (i = 0; i < READ_ONCE(guest_nr_halts); i++)
+			guest_halt();
+		guest_check(v);
+		GUEST_SYNC(idx);
+	}
+}
+
+/* Linux's TSC_AUX: (node << 12) | cpu, see setup_getcpu(). */
+static u64 host_tsc_aux(void)
+{
+	unsigned int cpu, node;
+
+	TEST_ASSERT(!syscall(SYS_getcpu, &cpu, &node, NULL), "getcpu failed");
+	return ((u64)node << 12) | cpu;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
+		    "sched_setaffinity(%d) failed", cpu);
+}
+
+static bool read_host_msr(int cpu, u32 msr, u64 *val)
+{
+	char path[64];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	r = pread(fd, val, sizeof(*val), msr);
+	close(fd);
+	return r == sizeof(*val);
+}
+
+/* The host's SYSCALL MSRs and EFER, from the msr driver if there is one. */
+static void probe_host_vals(void)
+{
+	host_vals_known = read_host_msr(cpus[0], MSR_STAR, &host_vals.star) &&
+			  read_host_msr(cpus[0], MSR_LSTAR, &host_vals.lstar) &&
+			  read_host_msr(cpus[0], MSR_SYSCALL_MASK, &host_vals.sfmask) &&
+			  read_host_msr(cpus[0], MSR_EFER, &host_vals.efer);
+	if (!host_vals_known) {
+		/* What syscall_init() writes; LSTAR is unknown (KASLR). */
+		host_vals.star = 0x0023001000000000ull;
+		host_vals.lstar = 0;
+		host_vals.sfmask = 0x257fd5;
+		host_vals.efer = EFER_SCE;
+	}
+}
+
+static struct msr_set profile_vals(enum profile p)
+{
+	struct msr_set v = host_vals;
+
+	v.tsc_aux = host_tsc_aux();
+	switch (p) {
+	case EQUAL:
+		break;
+	case MIXED:
+		v.tsc_aux ^= 0x5a5a00;
+		v.lstar = 0xffffffff81c00000ull;
+		break;
+	case HOSTILE:
+		v.tsc_aux = HOSTILE_TSC_AUX;
+		v.star = 0;
+		v.lstar = HOSTILE_LSTAR;
+		v.sfmask = 0;
+		v.efer &= ~EFER_SCE;
+		break;
+	default:
+		TEST_FAIL("bad profile %d", p);
+	}
+	return v;
+}
+
+static u64 msr_val(const struct msr_set *v, u32 msr)
+{
+	switch (msr) {
+	case MSR_TSC_AUX:
+		return v->tsc_aux;
+	case MSR_STAR:
+		return v->star;
+	case MSR_LSTAR:
+		return v->lstar;
+	case MSR_SYSCALL_MASK:
+		return v->sfmask;
+	case MSR_EFER:
+		return v->efer & EFER_SCE;
+	}
+	TEST_FAIL("MSR 0x%x not tracked", msr);
+	return 0;
+}
+
+/*
+ * k: how many of the MSRs the vendor switches lazily differ between the
+ * guest and the host of the CPU the task runs on.  A round trip to user
+ * space needs at most 2k writes: k to load the guest's, k to restore.
+ */
+static int nr_differing(const struct msr_set *g)
+{
+	struct msr_set h = host_vals;
+	int i, k = 0;
+
+	h.tsc_aux = host_tsc_aux();
+	for (i = 0; i < nr_uret_msrs; i++) {
+		/* Unknown host LSTAR: count it as differing. */
+		if (!host_vals_known && uret_msrs[i] == MSR_LSTAR)
+			k++;
+		else if (msr_val(g, uret_msrs[i]) != msr_val(&h, uret_msrs[i]))
+			k++;
+	}
+	return k;
+}
+
+static bool tracefs_write(const char *path, const char *val, int flags)
+{
+	int fd = open(path, O_WRONLY | flags);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+static bool have_write_msr_event(void)
+{
+	return !access(WRITE_MSR_EVENT "/enable", W_OK);
+}
+
+/* Start counting writes to the switched MSRs, on all CPUs. */
+static bool count_writes_start(void)
+{
+	char filter[256];
+	int i, n = 0;
+
+	if (!have_write_msr_event())
+		return false;
+	for (i = 0; i < nr_uret_msrs; i++)
+		n += snprintf(filter + n, sizeof(filter) - n, "%smsr == 0x%x",
+			      i ? " || " : "", uret_msrs[i]);
+	TEST_ASSERT(tracefs_write(WRITE_MSR_EVENT "/filter", filter, 0),
+		    "setting the write_msr filter failed");
+	TEST_ASSERT(tracefs_write(TRACEFS "/trace", "", O_TRUNC),
+		    "clearing the trace buffer failed");
+	TEST_ASSERT(tracefs_write(WRITE_MSR_EVENT "/enable", "1", 0),
+		    "enabling msr:write_msr failed");
+	return true;
+}
+
+static long count_writes_stop(void)
+{
+	unsigned long in_buf = 0, written = 0;
+	char line[512];
+	long n = 0;
+	FILE *f;
+
+	TEST_ASSERT(tracefs_write(WRITE_MSR_EVENT "/enable", "0", 0),
+		    "disabling msr:write_msr failed");
+	f = fopen(TRACEFS "/trace", "r");
+	TEST_ASSERT(f, "opening the trace failed");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "# entries-in-buffer/entries-written: %lu/%lu",
+			   &in_buf, &written) == 2)
+			continue;
+		if (strstr(line, " write_msr: "))
+			n++;
+	}
+	fclose(f);
+	if (in_buf != written)
+		ksft_print_msg("trace kept %lu of %lu events\n", in_buf, written);
+	tracefs_write(WRITE_MSR_EVENT "/filter", "0", 0);
+	return n;
+}
+
+/*
+ * Right after KVM_RUN returns, before any other system call: the TSC_AUX
+ * seen by RDTSCP and RDPID must be this CPU's own, and only then is the
+ * getcpu system call (which needs the host's SYSCALL MSRs) made.
+ */
+static void check_host_user_state(void)
+{
+	u32 aux, pid = 0;
+	unsigned int cpu, node;
+	int vdso_cpu;
+	u64 want;
+
+	rdtscp(&aux);
+	if (host_has_rdpid)
+		pid = rdpid_aux();
+	vdso_cpu = sched_getcpu();
+	TEST_ASSERT(!syscall(SYS_getcpu, &cpu, &node, NULL), "getcpu failed");
+	want = ((u64)node << 12) | cpu;
+
+	TEST_ASSERT(aux == want,
+		    "RDTSCP in host user mode: TSC_AUX 0x%x, this CPU's is 0x%lx",
+		    aux, want);
+	TEST_ASSERT(!host_has_rdpid || pid == want,
+		    "RDPID in host user mode: 0x%x, this CPU's TSC_AUX is 0x%lx",
+		    pid, want);
+	TEST_ASSERT(vdso_cpu == (int)cpu, "vDSO getcpu %d, getcpu syscall %u",
+		    vdso_cpu, cpu);
+}
+
+static void check_get_msrs(struct kvm_vcpu *vcpu, const struct msr_set *v)
+{
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_TSC_AUX), v->tsc_aux);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_STAR), v->star);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_LSTAR), v->lstar);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_SYSCALL_MASK), v->sfmask);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_EFER) & EFER_SCE,
+		       v->efer & EFER_SCE);
+}
+
+static void handle_ucall(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("Unexpected ucall %lu", uc.cmd);
+	}
+}
+
+/* One round trip: KVM_RUN up to the guest's next GUEST_SYNC. */
+static void run_and_check(struct kvm_vcpu *vcpu, const struct msr_set *v)
+{
+	int r = __vcpu_run(vcpu);
+
+	check_host_user_state();
+	TEST_ASSERT(!r, KVM_IOCTL_ERROR(KVM_RUN, r));
+	handle_ucall(vcpu);
+	check_get_msrs(vcpu, v);
+}
+
+enum between { NOTHING, YIELD, SLEEP, MIGRATE };
+
+struct scenario {
+	const char *name;
+	int nr_vcpus;
+	enum profile profiles[NR_VCPUS];
+	u64 nr_halts;
+	int nr_runs;
+	enum between between;
+	bool bench;	/* Also a row of the benchmark. */
+};
+
+static const struct scenario scenarios[] = {
+	{ "exit to user space, values equal to the host's", 1, { EQUAL },
+	  0, NR_RUNS, NOTHING, true },
+	{ "exit to user space, some values equal, some not", 1, { MIXED },
+	  0, NR_RUNS, NOTHING, true },
+	{ "exit to user space, hostile values", 1, { HOSTILE },
+	  0, NR_RUNS, NOTHING, true },
+	{ "sched_yield() between runs", 1, { HOSTILE },
+	  0, NR_RUNS, YIELD, true },
+	{ "vCPU thread sleeping between runs", 1, { HOSTILE },
+	  0, 10, SLEEP, false },
+	{ "guest HLT with APIC timer, no exit to user space", 1, { HOSTILE },
+	  NR_HALTS, 2, NOTHING, true },
+	{ "guest HLT with APIC timer, values equal to the host's", 1, { EQUAL },
+	  NR_HALTS, 2, NOTHING, false },
+	{ "migration to another CPU between runs", 1, { HOSTILE },
+	  0, NR_RUNS, MIGRATE, false },
+	{ "three vCPUs run by one task", NR_VCPUS, { EQUAL, MIXED, HOSTILE },
+	  0, NR_RUNS, NOTHING, true },
+};
+
+struct result {
+	long writes;	/* -1: not counted */
+	long max_writes;
+	u64 ticks;
+	int iters;
+};
+
+static struct result run_scenario(const struct scenario *s, bool timed)
+{
+	struct kvm_vcpu *vcpus[NR_VCPUS];
+	struct msr_set vals[NR_VCPUS];
+	struct result res = { .writes = -1 };
+	struct kvm_vm *vm;
+	bool counting;
+	u64 start;
+	int i, run;
+
+	pin_to(cpus[0]);
+	for (i = 0; i < s->nr_vcpus; i++) {
+		vals[i] = profile_vals(s->profiles[i]);
+		guest_vals[i] = vals[i];
+	}
+
+	vm = vm_create_with_vcpus(s->nr_vcpus, guest_code, vcpus);
+	vm_install_exception_handler(vm, TIMER_VECTOR, guest_timer_handler);
+	for (i = 0; i < s->nr_vcpus; i++)
+		vcpu_args_set(vcpus[i], 1, i);
+	sync_global_to_guest(vm, guest_vals);
+	guest_nr_halts = s->nr_halts;
+	sync_global_to_guest(vm, guest_nr_halts);
+
+	/* The guest loads its values; the window starts after this run. */
+	for (i = 0; i < s->nr_vcpus; i++)
+		run_and_check(vcpus[i], &vals[i]);
+
+	counting = !timed && count_writes_start();
+	start = rdtsc();
+	for (run = 0; run < s->nr_runs; run++) {
+		int cpu = cpus[run % 2];
+
+		switch (s->between) {
+		case YIELD:
+			sched_yield();
+			break;
+		case SLEEP:
+			usleep(1000);
+			break;
+		case MIGRATE:
+			pin_to(cpu);
+			break;
+		case NOTHING:
+			break;
+		}
+		for (i = 0; i < s->nr_vcpus; i++) {
+			if (!timed) {
+				res.max_writes += 2 * nr_differing(&vals[i]);
+				run_and_check(vcpus[i], &vals[i]);
+			} else {
+				TEST_ASSERT_EQ(__vcpu_run(vcpus[i]), 0);
+				handle_ucall(vcpus[i]);
+			}
+		}
+	}
+	res.ticks = rdtsc() - start;
+	if (counting)
+		res.writes = count_writes_stop();
+	res.iters = s->nr_runs * s->nr_vcpus;
+
+	kvm_vm_free(vm);
+	return res;
+}
+
+static void test_scenario(const struct scenario *s)
+{
+	struct result res;
+
+	if (s->between == MIGRATE && nr_cpus < 2) {
+		ksft_test_result_skip("%s: needs two CPUs\n", s->name);
+		return;
+	}
+
+	res = run_scenario(s, false);
+	if (res.writes < 0) {
+		ksft_print_msg("no msr:write_msr tracepoint: writes not counted\n");
+	} else {
+		ksft_print_msg("%ld MSR writes in %d runs, limit %ld\n",
+			       res.writes, res.iters, res.max_writes);
+		TEST_ASSERT(res.writes <= res.max_writes,
+			    "%s: %ld MSR writes, at most %ld needed",
+			    s->name, res.writes, res.max_writes);
+	}
+	ksft_test_result_pass("%s\n", s->name);
+}
+
+/*
+ * One line per scenario: the writes (with the tracepoint on) and, in a
+ * second pass with it off, the TSC ticks per iteration.  Under QEMU's
+ * -icount with one CPU these are instruction counts, hence repeatable.
+ */
+static void bench_scenario(const struct scenario *s)
+{
+	struct result w = run_scenario(s, false);
+	struct result t = run_scenario(s, true);
+
+	printf("bench: scenario=\"%s\" iters=%d writes=%ld min_writes=%ld ticks=%lu\n",
+	       s->name, t.iters, w.writes, w.max_writes, t.ticks);
+}
+
+static void init_cpus(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set),
+		    "sched_getaffinity failed");
+	for (cpu = 0; cpu < CPU_SETSIZE && nr_cpus < 2; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[nr_cpus++] = cpu;
+	if (nr_cpus < 2)
+		cpus[1] = cpus[0];
+}
+
+int main(int argc, char *argv[])
+{
+	int i, opt;
+
+	while ((opt = getopt(argc, argv, "bh")) != -1) {
+		switch (opt) {
+		case 'b':
+			bench_mode = true;
+			break;
+		default:
+			printf("usage: %s [-b]\n", argv[0]);
+			printf("  -b: print MSR writes and TSC ticks per scenario\n");
+			exit(opt == 'h' ? 0 : KSFT_FAIL);
+		}
+	}
+
+	TEST_REQUIRE(this_cpu_has(X86_FEATURE_RDTSCP));
+	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_RDTSCP));
+	TEST_REQUIRE(host_cpu_is_amd || host_cpu_is_intel);
+
+	if (host_cpu_is_amd) {
+		uret_msrs = amd_uret_msrs;
+		nr_uret_msrs = ARRAY_SIZE(amd_uret_msrs);
+	} else {
+		uret_msrs = intel_uret_msrs;
+		nr_uret_msrs = ARRAY_SIZE(intel_uret_msrs);
+	}
+	host_has_rdpid = this_cpu_has(X86_FEATURE_RDPID);
+	init_cpus();
+	probe_host_vals();
+
+	if (bench_mode) {
+		for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+			if (scenarios[i].bench)
+				bench_scenario(&scenarios[i]);
+		return 0;
+	}
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(scenarios));
+	if (!host_has_rdpid)
+		ksft_print_msg("no RDPID: host user mode checks RDTSCP only\n");
+	if (!host_vals_known)
+		ksft_print_msg("no /dev/cpu/N/msr: host LSTAR unknown\n");
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		test_scenario(&scenarios[i]);
+	ksft_finished();
+}
