@@ -108,19 +108,38 @@ warn_count() {	# src out flags objs... -> warnings per file on stdout
 		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort
 }
 
+# sparse, W=1 and bisect build in make run's tree and objects (build/src,
+# build/o), so that they rebuild only what differs.
+src=$BUILD/src
+O=$BUILD/o
+have_build=
+if [ -d "$src/.git" ] && [ -f "$O/vmlinux" ] &&
+   [ "$(git -C "$src" rev-parse HEAD^{tree})" = "$(git -C "$tree" rev-parse HEAD^{tree})" ]; then
+	have_build=1
+	head=$(git -C "$src" rev-parse HEAD)
+fi
+
 step "sparse and W=1 on the objects the series touches"
-objs=$(objs_of "$BUILD/o-series")
+objs=$([ -z "$have_build" ] || objs_of "$O")
 if [ -z "$objs" ]; then
-	record sparse fail "no built object: run the series build first (make run)"
-	record W=1 fail "no built object: run the series build first (make run)"
+	record sparse fail "no build of this series: 'make run' first"
+	record W=1 fail "no build of this series: 'make run' first"
 else
+	# The same objects at the base, where they exist: only what the
+	# series adds counts.
 	for kind in sparse W=1; do
 		flags="C=2"; [ "$kind" = W=1 ] && flags="W=1"
-		new=$(warn_count "$tree" "$BUILD/o-series" "$flags" $objs)
-		old=$(warn_count "$BUILD/base" "$BUILD/o-base" "$flags" $(for o in $objs; do [ -f "$BUILD/base/${o%.o}.c" ] && echo "$o"; done))
-		extra=$(comm -23 <(echo "$new") <(echo "$old") | sed '/^$/d')
-		echo "$new" > "$LOG/$kind.series.log"
-		echo "$old" > "$LOG/$kind.base.log"
+		warn_count "$src" "$O" "$flags" $objs > "$LOG/$kind.series.log"
+	done
+	git -C "$src" checkout -q --detach "$base"
+	base_objs=$(for o in $objs; do [ -f "$src/${o%.o}.c" ] && echo "$o"; done)
+	for kind in sparse W=1; do
+		flags="C=2"; [ "$kind" = W=1 ] && flags="W=1"
+		warn_count "$src" "$O" "$flags" $base_objs > "$LOG/$kind.base.log"
+	done
+	git -C "$src" checkout -q --detach "$head"
+	for kind in sparse W=1; do
+		extra=$(comm -23 "$LOG/$kind.series.log" "$LOG/$kind.base.log" | sed '/^$/d')
 		if [ -z "$extra" ]; then
 			record "$kind" pass "no new warning on $(wc -w <<< "$objs") objects"
 		else
@@ -143,24 +162,34 @@ else
 fi
 
 step "bisect: every prefix of the series builds"
-n=$(wc -w <<< "$commits")
-i=0
-bad=
-for c in $commits; do
-	i=$((i + 1))
-	[ "$i" -lt "$n" ] || break	# the whole series is what 'make run' built
-	git -C "$tree" checkout -q --detach "$c"
-	info "prefix $i/$n: $(git -C "$tree" log -1 --format=%s "$c")"
-	if ! URN_LAX_CONFIG=1 "$TOP/scripts/kbuild.sh" "$tree" "$BUILD/o-bisect" \
-		"$TOP/scripts/urn-series.config" > "$LOG/bisect-$i.log" 2>&1; then
-		bad="$bad $i"
-		info "prefix $i does not build: build/logs/check/bisect-$i.log"
-	fi
-done
-if [ -z "$bad" ]; then
-	record bisect pass "patches 1..k build for every k < $n; $n is 'make run''s build"
+# Incremental builds of make run's objects: check out patch 1, 1-2, ...
+# in build/src, build, and come back to the whole series at the end.
+if [ -z "$have_build" ]; then
+	record bisect fail "no build of this series: 'make run' first"
 else
-	record bisect fail "prefixes that do not build:$bad (build/logs/check/bisect-*.log)"
+	n=$(git -C "$src" rev-list --count "$base..$head")
+	i=0
+	bad=
+	for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
+		i=$((i + 1))
+		[ "$i" -lt "$n" ] || break
+		git -C "$src" checkout -q --detach "$c"
+		info "prefix $i/$n: $(git -C "$src" log -1 --format=%s "$c")"
+		if ! URN_LAX_CONFIG=1 "$TOP/scripts/kbuild.sh" "$src" "$O" - \
+			"$TOP/scripts/urn-series.config" > "$LOG/bisect-$i.log" 2>&1; then
+			bad="$bad $i"
+			info "prefix $i does not build: build/logs/check/bisect-$i.log"
+		fi
+	done
+	git -C "$src" checkout -q --detach "$head"
+	info "prefix $n/$n: the whole series"
+	"$TOP/scripts/kbuild.sh" "$src" "$O" - "$TOP/scripts/urn-series.config" \
+		> "$LOG/bisect-$n.log" 2>&1 || bad="$bad $n"
+	if [ -z "$bad" ]; then
+		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y)"
+	else
+		record bisect fail "prefixes that do not build:$bad (build/logs/check/bisect-*.log)"
+	fi
 fi
 
 python3 - "$RES" "${order[@]}" <<PY

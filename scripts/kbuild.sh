@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kbuild.sh SRC OUT [EXTRA_CONFIG...]
+# kbuild.sh SRC OUT ART [FRAGMENT...]
 #
 # Build the test kernel of SRC out of tree in OUT: x86_64_defconfig merged
-# with scripts/urn.config (and any extra fragments), bzImage and modules,
-# modules installed in OUT/mods and UAPI headers in OUT/hdr.  The source
-# tree is never written to.
+# with scripts/urn.config (and any extra fragments), bzImage and modules.
+# Unless ART is '-', put what the test bench needs in ART: bzImage, the
+# modules (ART/mods) and the UAPI headers (ART/hdr).  The source tree is
+# never written to.
+#
+# All builds share one source path and one OUT (build/src, build/o), so
+# that moving between the base, the series and its prefixes rebuilds only
+# what differs; ccache (CCACHE_BASEDIR is the project) keeps the rest.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=kbuild
 
-[ $# -ge 2 ] || die "usage: kbuild.sh SRC OUT [FRAGMENT...]"
+[ $# -ge 3 ] || die "usage: kbuild.sh SRC OUT ART [FRAGMENT...]"
 src=$(cd "$1" && pwd)
 out=$2
-shift 2
+art=$3
+shift 3
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -45,8 +51,11 @@ missing=$(cat "$TOP/scripts/urn.config" "$@" | grep -E '^CONFIG_[A-Z0-9_]+=[ym]$
 step "build bzImage and modules"
 { kmake bzImage modules 2>&1 | sed '/^$/d' >&2; } || die "kernel build failed in ${out#$TOP/}"
 
-step "install modules and UAPI headers"
-rm -rf "$out/mods"
-kmake INSTALL_MOD_PATH="$out/mods" modules_install >/dev/null
-kmake INSTALL_HDR_PATH="$out/hdr" headers_install >/dev/null
-info "kernel: ${out#$TOP/}/arch/x86/boot/bzImage"
+[ "$art" != - ] || exit 0
+step "install the kernel, modules and UAPI headers in ${art#$TOP/}"
+rm -rf "$art"
+mkdir -p "$art"
+cp "$out/arch/x86/boot/bzImage" "$out/.config" "$art/"
+kmake INSTALL_MOD_PATH="$art/mods" modules_install >/dev/null
+kmake INSTALL_HDR_PATH="$art/hdr" headers_install >/dev/null
+info "kernel: ${art#$TOP/}/bzImage"

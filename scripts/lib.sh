@@ -12,6 +12,9 @@ BASE_TAG=urn-base
 # Per-machine cache shared by all clones (base packages, base results).
 CACHE=${URN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/urn-series}
 JOBS=${JOBS:-$(nproc)}
+# ccache: paths inside the project are hashed relative to it, so that every
+# clone of the project on a machine shares its objects.
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 
 step_no=0
 step() {

@@ -7,7 +7,9 @@
 #
 # The unpatched base is run side by side with the same upstream selftests;
 # its results are cached per base version in the machine's cache.
-# Results: build/logs/{base,series}/, build/results/*.json.
+# Results: build/logs/{base,series}/, build/results/*.json.  Every kernel
+# is built from build/src into build/o; build/k-{base,series} hold what the
+# test VM boots.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=run
@@ -27,57 +29,62 @@ base=$(cat "$BUILD/base.commit")
 step "build the series and format it"
 "$TOP/scripts/series.sh" patches "$BUILD/out/patches"
 
-step "apply it with git am onto a clean base in build/am"
-am=$BUILD/am
-if [ -d "$am/.git" ]; then
-	[ -f "$am/.urn-generated" ] || die "build/am is not a tree this script made"
+# One source tree for every build: the base, the series, its prefixes.
+src=$BUILD/src
+if [ -d "$src/.git" ]; then
+	[ -f "$src/.urn-generated" ] || die "build/src is not a tree this script made; it will not touch it"
 	# A failed am of an earlier run is what it left; this run starts anew.
-	if [ -d "$am/.git/rebase-apply" ]; then git -C "$am" am --abort; fi
-	git -C "$am" checkout -q -f --detach "$base"
-	git -C "$am" clean -q -f -d -x -e /.urn-generated
+	if [ -d "$src/.git/rebase-apply" ]; then git -C "$src" am --abort; fi
 else
-	git clone -q --shared --no-checkout "$BUILD/base" "$am"
-	git -C "$am" checkout -q --detach "$base"
-	touch "$am/.urn-generated"
-	echo /.urn-generated >> "$am/.git/info/exclude"
+	git clone -q --shared --no-checkout "$BUILD/base" "$src"
+	touch "$src/.urn-generated"
+	echo /.urn-generated >> "$src/.git/info/exclude"
 fi
-mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
-if ! kgit -C "$am" am -q --whitespace=error-all "${pl[@]}" >&2; then
-	p=$(git -C "$am" am --show-current-patch=diff 2>/dev/null | sed -n 's|^diff --git a/\([^ ]*\).*|\1|p' | head -3)
-	die "git am stopped at $(cat "$am/.git/rebase-apply/next" 2>/dev/null || echo ?) of ${#pl[@]} ($(sed -n 's/^Subject: //p' "$am/.git/rebase-apply/msg-clean" 2>/dev/null || true)); files: $p; build/am is left as git left it"
-fi
-info "$(git -C "$am" rev-list --count "$base..HEAD") patches applied"
+at_base() {
+	git -C "$src" checkout -q -f --detach "$base"
+	git -C "$src" clean -q -f -d -x -e /.urn-generated
+}
 
 key=$({ echo "$base"; cat "$TOP"/scripts/{urn.config,tests.list,vmrun.sh,selftests.sh,kbuild.sh,results.py}; } | sha256sum | cut -c1-16)
 base_json=$CACHE/results/base-$key.json
 if [ -f "$base_json" ] && [ -z "${URN_NO_BASE_CACHE:-}" ]; then
 	step "base results: cached for this base and test set"
 else
-	step "build the base kernel (build/o-base)"
-	"$TOP/scripts/kbuild.sh" "$BUILD/base" "$BUILD/o-base"
+	at_base
+	step "build the base kernel"
+	"$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-base"
 	step "build the base's selftests"
-	"$TOP/scripts/selftests.sh" "$BUILD/base" "$BUILD/o-base" "$BUILD/st-base"
+	"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-base" "$BUILD/st-base"
 	step "boot the base kernel and run the tests"
 	mkdir -p "$LOGS/base"
-	"$TOP/scripts/vmrun.sh" "$BUILD/o-base" "$BUILD/st-base" "$LOGS/base" "$TOP/scripts/tests.list"
-	"$TOP/scripts/results.py" parse "$LOGS/base" "$BUILD/base" "$RESULTS/base.json"
+	"$TOP/scripts/vmrun.sh" "$BUILD/k-base" "$BUILD/st-base" "$LOGS/base" "$TOP/scripts/tests.list"
+	"$TOP/scripts/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json"
 	mkdir -p "$CACHE/results"
 	cp "$RESULTS/base.json" "$base_json"
 fi
 cp "$base_json" "$RESULTS/base.json"
 
-step "build the patched kernel (build/o-series)"
-"$TOP/scripts/kbuild.sh" "$am" "$BUILD/o-series" "$SERIES_FRAGMENT"
+step "apply the series with git am onto the base in build/src"
+at_base
+mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
+if ! kgit -C "$src" am -q --whitespace=error-all "${pl[@]}" >&2; then
+	files=$(git -C "$src" am --show-current-patch=diff 2>/dev/null | sed -n 's|^diff --git a/\([^ ]*\).*|\1|p' | tr '\n' ' ')
+	die "git am stopped at patch $(cat "$src/.git/rebase-apply/next" 2>/dev/null || echo ?) of ${#pl[@]} ($(sed -n 's/^Subject: //p' "$src/.git/rebase-apply/msg-clean" 2>/dev/null)); files: $files; build/src is left as git left it"
+fi
+info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"
+
+step "build the patched kernel"
+"$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-series" "$SERIES_FRAGMENT"
 step "build the patched tree's selftests"
-"$TOP/scripts/selftests.sh" "$am" "$BUILD/o-series" "$BUILD/st-series"
+"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st-series"
 step "boot the patched kernel and run the tests"
 mkdir -p "$LOGS/series"
-"$TOP/scripts/vmrun.sh" "$BUILD/o-series" "$BUILD/st-series" "$LOGS/series" "$TOP/scripts/tests.list"
-"$TOP/scripts/results.py" parse "$LOGS/series" "$am" "$RESULTS/series.json"
+"$TOP/scripts/vmrun.sh" "$BUILD/k-series" "$BUILD/st-series" "$LOGS/series" "$TOP/scripts/tests.list"
+"$TOP/scripts/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json"
 
 for arch in x86_64 riscv; do
 	step "KUnit suites with kunit.py on $arch"
-	"$TOP/scripts/kunit.sh" "$am" "$arch" "$RESULTS/kunit-$arch.json"
+	"$TOP/scripts/kunit.sh" "$src" "$arch" "$RESULTS/kunit-$arch.json"
 done
 
 [ -z "${URN_NO_SUMMARY:-}" ] || exit 0

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# selftests.sh SRC KOUT OUT
+# selftests.sh SRC KART OUT
 #
 # Build, statically linked, the KVM selftests of SRC and the selftests the
-# series adds, against the UAPI headers installed in KOUT/hdr by kbuild.sh.
+# series adds, against the UAPI headers that kbuild.sh installed in KART/hdr.
 # Binaries go to OUT/<dir>/...; the source tree is not written to.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=selftests
 
-[ $# -eq 3 ] || die "usage: selftests.sh SRC KOUT OUT"
+[ $# -eq 3 ] || die "usage: selftests.sh SRC KART OUT"
 src=$(cd "$1" && pwd)
-kout=$(cd "$2" && pwd)
+kart=$(cd "$2" && pwd)
 mkdir -p "$3"
 out=$(cd "$3" && pwd)
-[ -d "$kout/hdr/include" ] || die "$kout/hdr/include is missing: run kbuild.sh first"
+[ -d "$kart/hdr/include" ] || die "$kart/hdr/include is missing: run kbuild.sh first"
 
 cc="gcc -static"
 command -v ccache >/dev/null 2>&1 && cc="ccache gcc -static"
@@ -32,6 +32,6 @@ for d in $dirs; do
 	mkdir -p "$out/$d"
 	make -s -C "$src/tools/testing/selftests/$d" -j"$JOBS" ARCH=x86_64 \
 		CC="$cc" OUTPUT="$out/$d" \
-		KHDR_INCLUDES="-isystem $kout/hdr/include" >"$out/$d.log" 2>&1 ||
+		KHDR_INCLUDES="-isystem $kart/hdr/include" >"$out/$d.log" 2>&1 ||
 		{ tail -30 "$out/$d.log" >&2; die "building selftests/$d failed (log: ${out#$TOP/}/$d.log)"; }
 done

@@ -146,6 +146,7 @@ patches)
 		patches_hash > "$stamp"
 	else
 		rm -rf "$out"
+		mkdir -p "$(dirname "$out")"
 		mv "$tmp" "$out"
 	fi
 	info "$(grep -c . "$out/series") patches in ${out#$TOP/}"

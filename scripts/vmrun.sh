@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmrun.sh KOUT STOUT LOGDIR TESTLIST
+# vmrun.sh KART STOUT LOGDIR TESTLIST
 #
-# Boot the kernel built in KOUT under QEMU TCG (-cpu max, so KVM runs nested
-# on emulated SVM) with an initramfs of busybox, the kernel's modules and the
+# Boot the kernel that kbuild.sh put in KART under QEMU TCG (-cpu max, so
+# KVM runs nested on emulated SVM) with an initramfs of busybox, the kernel's modules and the
 # selftests built in STOUT.  KUnit suites built into the kernel run at boot;
 # then each test of TESTLIST runs under a timeout.  The kernel console goes to
 # LOGDIR/console.log, the tests' output to LOGDIR/tests.log.
@@ -16,8 +16,8 @@
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=vm
 
-[ $# -eq 4 ] || die "usage: vmrun.sh KOUT STOUT LOGDIR TESTLIST"
-kout=$(cd "$1" && pwd)
+[ $# -eq 4 ] || die "usage: vmrun.sh KART STOUT LOGDIR TESTLIST"
+kart=$(cd "$1" && pwd)
 stout=$(cd "$2" && pwd)
 logdir=$3
 list=$4
@@ -25,7 +25,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-60}
 VM_TIMEOUT=${VM_TIMEOUT:-2400}
 need_cmd qemu-system-x86_64 cpio busybox
 
-kimg=$kout/arch/x86/boot/bzImage
+kimg=$kart/bzImage
 [ -f "$kimg" ] || die "$kimg is missing: build the kernel first"
 busybox=$(command -v busybox)
 file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
@@ -37,7 +37,7 @@ root=$logdir/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib/modules,tests}
 cp "$busybox" "$root/bin/busybox"
-cp -a "$kout/mods/lib/modules/." "$root/lib/modules/"
+cp -a "$kart/mods/lib/modules/." "$root/lib/modules/"
 : > "$root/tests/list"
 modules=
 while read -r t args; do
@@ -85,7 +85,7 @@ EOS
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$logdir/initramfs.cpio"
 
-step "boot ${kout#$TOP/} and run $(wc -l < "$root/tests/list") tests"
+step "boot ${kart#$TOP/} and run $(wc -l < "$root/tests/list") tests"
 rm -f "$logdir/console.log" "$logdir/tests.log"
 set +e
 timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "${QEMU_SMP:-2}" -m 4G ${QEMU_ARGS:-} \
