@@ -3,7 +3,7 @@
 #
 # kbuild.sh SRC OUT ART [FRAGMENT...]
 #
-# Build the test kernel of SRC out of tree in OUT: x86_64_defconfig merged
+# Build the test kernel of SRC out of tree in OUT: tinyconfig merged
 # with scripts/urn.config (and any extra fragments), bzImage and modules.
 # Unless ART is '-', put what the test bench needs in ART: bzImage, the
 # modules (ART/mods) and the UAPI headers (ART/hdr).  The source tree is
@@ -36,7 +36,7 @@ kmake() {
 
 step "configure ${out#$TOP/}"
 # Always from scratch: kbuild rebuilds only what a changed option touches.
-kmake x86_64_defconfig >/dev/null
+kmake tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
 	"$TOP/scripts/urn.config" "$@" >/dev/null
 kmake olddefconfig >/dev/null
