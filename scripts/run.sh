@@ -45,25 +45,6 @@ at_base() {
 	git -C "$src" clean -q -f -d -x -e /.urn-generated
 }
 
-key=$({ echo "$base"; cat "$TOP"/scripts/{urn.config,tests.list,vmrun.sh,selftests.sh,kbuild.sh,results.py}; } | sha256sum | cut -c1-16)
-base_json=$CACHE/results/base-$key.json
-if [ -f "$base_json" ] && [ -z "${URN_NO_BASE_CACHE:-}" ]; then
-	step "base results: cached for this base and test set"
-else
-	at_base
-	step "build the base kernel"
-	"$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-base"
-	step "build the base's selftests"
-	"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-base" "$BUILD/st-base"
-	step "boot the base kernel and run the tests"
-	mkdir -p "$LOGS/base"
-	"$TOP/scripts/vmrun.sh" "$BUILD/k-base" "$BUILD/st-base" "$LOGS/base" "$TOP/scripts/tests.list"
-	"$TOP/scripts/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json"
-	mkdir -p "$CACHE/results"
-	cp "$RESULTS/base.json" "$base_json"
-fi
-cp "$base_json" "$RESULTS/base.json"
-
 step "apply the series with git am onto the base in build/src"
 at_base
 mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
@@ -71,15 +52,45 @@ if ! kgit -C "$src" am -q --whitespace=error-all "${pl[@]}" >&2; then
 	files=$(git -C "$src" am --show-current-patch=diff 2>/dev/null | sed -n 's|^diff --git a/\([^ ]*\).*|\1|p' | tr '\n' ' ')
 	die "git am stopped at patch $(cat "$src/.git/rebase-apply/next" 2>/dev/null || echo ?) of ${#pl[@]} ($(sed -n 's/^Subject: //p' "$src/.git/rebase-apply/msg-clean" 2>/dev/null)); files: $files; build/src is left as git left it"
 fi
+series=$(git -C "$src" rev-parse HEAD)
 info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"
+
+# The selftests are user space: one build, from the patched tree, runs on
+# both kernels, so the base column also shows the tests the series adds.
+# The base results depend on them, on the bench and on the base.
+key=$({ echo "$base"; cat "$TOP"/scripts/{urn.config,tests.list,vmrun.sh,selftests.sh,kbuild.sh,results.py};
+	git -C "$src" diff "$base" HEAD -- tools/testing/selftests; } | sha256sum | cut -c1-16)
+base_json=$CACHE/results/base-$key.json
+base_cached=
+if [ -f "$base_json" ] && [ -z "${URN_NO_BASE_CACHE:-}" ]; then
+	base_cached=1
+else
+	step "build the base kernel"
+	at_base
+	"$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-base"
+	git -C "$src" checkout -q --detach "$series"
+fi
 
 step "build the patched kernel"
 "$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-series" "$SERIES_FRAGMENT"
-step "build the patched tree's selftests"
-"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st-series"
+step "build the selftests of the patched tree"
+"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st"
+
+if [ -n "$base_cached" ]; then
+	step "base results: cached for this base, bench and test set"
+else
+	step "boot the base kernel and run the tests"
+	mkdir -p "$LOGS/base"
+	"$TOP/scripts/vmrun.sh" "$BUILD/k-base" "$BUILD/st" "$LOGS/base" "$TOP/scripts/tests.list"
+	"$TOP/scripts/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json"
+	mkdir -p "$CACHE/results"
+	cp "$RESULTS/base.json" "$base_json"
+fi
+cp "$base_json" "$RESULTS/base.json"
+
 step "boot the patched kernel and run the tests"
 mkdir -p "$LOGS/series"
-"$TOP/scripts/vmrun.sh" "$BUILD/k-series" "$BUILD/st-series" "$LOGS/series" "$TOP/scripts/tests.list"
+"$TOP/scripts/vmrun.sh" "$BUILD/k-series" "$BUILD/st" "$LOGS/series" "$TOP/scripts/tests.list"
 "$TOP/scripts/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json"
 
 for arch in x86_64 riscv; do

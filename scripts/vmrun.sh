@@ -80,7 +80,7 @@ while read -r t args; do
 done < /tests/list
 echo "URN-DONE" >&3
 dmesg > /tmp/dmesg
-# No ACPI in the test kernel: reboot, and QEMU (-no-reboot) exits.
+# QEMU runs with -no-reboot: a reboot ends the VM.
 reboot -f
 EOS
 chmod +x "$root/init"
