@@ -25,6 +25,7 @@
 #include <linux/kthread.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/smp.h>
 #include <linux/user-return-notifier.h>
 #include <linux/workqueue.h>
@@ -318,7 +319,7 @@ static void urn_test_double_register(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
 	struct urn_probe b = URN_PROBE(2, NULL);
-	bool clean, flag_after;
+	bool clean = false, flag_after = true;
 
 	kunit_warning_suppress(test) {
 		clean = urn_pin();
@@ -349,7 +350,7 @@ static void urn_test_unregister_unregistered(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
 	struct urn_probe b = URN_PROBE(2, NULL);
-	bool clean, flag_stray, a_reg;
+	bool clean = false, flag_stray = false, a_reg = true;
 
 	kunit_warning_suppress(test) {
 		clean = urn_pin();

@@ -279,9 +279,8 @@ static void test_fires_in_next_task_on_cpu(void)
 		      "fired in the arming task, the spinner %d returned first\n", spinner_tid);
 		check(&ok, rec.flags & URN_TEST_REC_IN_ARM,
 		      "did not fire while the arming task slept\n");
-		if (ok && rec.fire_pid != spinner_tid)
-			ksft_print_msg("fired in pid %d, another task than the spinner %d\n",
-				       rec.fire_pid, spinner_tid);
+		ksft_print_msg("next task: armed in pid %d, fired in pid %d (spinner %d)\n",
+			       rec.arm_pid, rec.fire_pid, spinner_tid);
 		if (!ok)
 			print_record("other task", &rec);
 	}
@@ -325,6 +324,7 @@ static void test_fires_on_arming_cpu_after_migration(void)
 	struct urn_test_record rec;
 	struct helper h = { .cpu = cpus[0] };
 	struct urn_test_arm arg;
+	unsigned int early = 0;
 	pthread_t th;
 	bool ok = true;
 	int ret, now;
@@ -354,6 +354,7 @@ static void test_fires_on_arming_cpu_after_migration(void)
 		      (rec.fire_cpu == cpus[0] && rec.fire_pid != sys_gettid()),
 		      "fired on cpu %d in pid %d after the migration\n",
 		      rec.fire_cpu, rec.fire_pid);
+		early = rec.fire_count;
 	}
 
 	h.slot = arg.slot;
@@ -366,9 +367,10 @@ static void test_fires_on_arming_cpu_after_migration(void)
 		check(&ok, rec.fire_pid != sys_gettid(), "fired in the migrated task\n");
 		check(&ok, h.seen_ok && h.seen.fire_count == 1,
 		      "not fired when the helper returned on cpu %d\n", cpus[0]);
-		if (ok && rec.fire_pid != h.tid)
-			ksft_print_msg("fired in pid %d, another task than the helper %d\n",
-				       rec.fire_pid, h.tid);
+		ksft_print_msg("migrate: %s after returning on cpu %d\n",
+			       early ? "fired" : "pending", cpus[1]);
+		ksft_print_msg("migrate: fired on cpu %d in pid %d (helper %d)\n",
+			       rec.fire_cpu, rec.fire_pid, h.tid);
 		if (!ok)
 			print_record("migrate", &rec);
 	}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_X86_USER_RETURN_MSR_H
+#define _ASM_X86_USER_RETURN_MSR_H
+
+#include <linux/errno.h>
+#include <linux/types.h>
+
+/*
+ * User-return MSRs are MSRs whose host value only matters once the CPU is
+ * back in user mode, e.g. the SYSCALL MSRs and TSC_AUX.  A user of the layer
+ * (KVM) may load its own value into such an MSR and leave it there while the
+ * kernel runs; the host value is written back at the next return to user
+ * mode, and only if the value in the hardware differs from it.
+ */
+#define USER_RETURN_MSR_MAX_SLOTS	16
+
+/**
+ * struct user_return_msr_stats - per-CPU counters of one slot
+ * @writes: values written by user_return_msr_set()
+ * @skipped: user_return_msr_set() calls that found the value already loaded
+ * @restores: host values written back
+ * @faults: writes that faulted
+ * @mismatches: cache/hardware disagreements found by the debug check
+ */
+struct user_return_msr_stats {
+	u64 writes;
+	u64 skipped;
+	u64 restores;
+	u64 faults;
+	u64 mismatches;
+};
+
+#ifdef CONFIG_X86_USER_RETURN_MSRS
+
+int user_return_msr_add(u32 msr);
+void user_return_msr_remove(unsigned int slot);
+int user_return_msr_find(u32 msr);
+int user_return_msr_set(unsigned int slot, u64 value, u64 mask);
+u64 user_return_msr_get(unsigned int slot);
+void user_return_msr_restore_host(void);
+
+#else /* !CONFIG_X86_USER_RETURN_MSRS */
+
+static inline int user_return_msr_add(u32 msr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void user_return_msr_remove(unsigned int slot) { }
+
+static inline int user_return_msr_find(u32 msr)
+{
+	return -ENOENT;
+}
+
+static inline int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
+{
+	return -EINVAL;
+}
+
+static inline u64 user_return_msr_get(unsigned int slot)
+{
+	return 0;
+}
+
+static inline void user_return_msr_restore_host(void) { }
+
+#endif /* CONFIG_X86_USER_RETURN_MSRS */
+
+#if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_X86_USER_RETURN_MSRS)
+/* Internals reachable from the KUnit suite only. */
+struct user_return_notifier;
+
+int user_return_msr_rdmsr(u32 msr, u64 *val);
+int user_return_msr_wrmsr(u32 msr, u64 val);
+int user_return_msr_cpu_online(unsigned int cpu);
+struct user_return_notifier *user_return_msr_notifier(void);
+void user_return_msr_read_stats(unsigned int slot,
+				struct user_return_msr_stats *stats);
+#endif
+
+#endif /* _ASM_X86_USER_RETURN_MSR_H */

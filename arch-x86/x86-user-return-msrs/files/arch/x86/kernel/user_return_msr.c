@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Lazily restored user-return MSRs.
+ *
+ * Some MSRs hold a host value that only user mode consumes: the SYSCALL
+ * MSRs, TSC_AUX (RDTSCP/RDPID), ...  A user of this layer, KVM, loads its own
+ * value into such an MSR and lets the kernel run with it; the host value is
+ * written back by a user-return notifier when the CPU next returns to user
+ * mode.  Switching between two vCPUs, or into the guest again after an exit
+ * handled in the kernel, then costs no MSR write at all.
+ *
+ * An MSR is registered into one of USER_RETURN_MSR_MAX_SLOTS slots by
+ * user_return_msr_add() and given back by user_return_msr_remove(); slots are
+ * reference counted by MSR, so several users, or one module loaded many
+ * times, share one slot.  Each CPU keeps, per slot, the host value and the
+ * value the hardware holds now.  The host value is read when a CPU comes
+ * online (through this layer's own CPU-hotplug state, after the bring-up
+ * code has set the host values) or, for a slot added later, the first time
+ * the slot is used on that CPU.
+ *
+ * All per-CPU state is changed with interrupts disabled, so that
+ * user_return_msr_restore_host() may run from an interrupt (the IPI that
+ * disables virtualization on reboot) that hits user_return_msr_set() on the
+ * same CPU.  The MSRs are accessed through user_return_msr_rdmsr() and
+ * user_return_msr_wrmsr(), which KUnit can replace.
+ */
+
+#define pr_fmt(fmt) "user_return_msr: " fmt
+
+#include <linux/bitops.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/export.h>
+#include <linux/init.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <linux/user-return-notifier.h>
+
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+#include <asm/msr.h>
+#include <asm/user_return_msr.h>
+
+#define CREATE_TRACE_POINTS
+#include "user_return_msr_trace.h"
+
+static_assert(USER_RETURN_MSR_MAX_SLOTS <= BITS_PER_LONG);
+
+struct urm_values {
+	u64 host;
+	u64 curr;
+};
+
+struct urm_cpu {
+	struct user_return_notifier urn;
+	/* Slots whose host value has been read on this CPU. */
+	unsigned long valid;
+	struct urm_values values[USER_RETURN_MSR_MAX_SLOTS];
+	struct user_return_msr_stats stats[USER_RETURN_MSR_MAX_SLOTS];
+};
+
+static void urm_on_user_return(struct user_return_notifier *urn);
+
+static DEFINE_PER_CPU(struct urm_cpu, urm_cpus) = {
+	.urn.on_user_return = urm_on_user_return,
+};
+
+/*
+ * urm_lock serializes add and remove, which are the only writers of
+ * urm_msrs[], urm_refs[] and urm_active.  A slot's MSR is written before
+ * the slot's bit is published in urm_active with release semantics, so a
+ * lockless reader that sees the bit with acquire semantics sees the MSR.
+ */
+static DEFINE_MUTEX(urm_lock);
+static u32 urm_msrs[USER_RETURN_MSR_MAX_SLOTS];
+static unsigned int urm_refs[USER_RETURN_MSR_MAX_SLOTS];
+static unsigned long urm_active;
+static bool urm_ready;
+
+/*
+ * The only accesses to the MSRs.  KUnit replaces them with fakes; without
+ * KUnit they are plain static functions.
+ */
+VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
+{
+	KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
+	return rdmsrq_safe(msr, val);
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_rdmsr);
+
+VISIBLE_IF_KUNIT int user_return_msr_wrmsr(u32 msr, u64 val)
+{
+	KUNIT_STATIC_STUB_REDIRECT(user_return_msr_wrmsr, msr, val);
+	return wrmsrq_safe(msr, val);
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_wrmsr);
+
+static bool urm_slot_active(unsigned int slot)
+{
+	unsigned long active;
+
+	if (slot >= USER_RETURN_MSR_MAX_SLOTS)
+		return false;
+
+	/* Pairs with the release in user_return_msr_add(). */
+	active = smp_load_acquire(&urm_active);
+	return active & BIT(slot);
+}
+
+/* Read the host value of @slot on this CPU, unless already done. */
+static int urm_snapshot(struct urm_cpu *c, unsigned int slot)
+{
+	u64 val;
+	int err;
+
+	if (c->valid & BIT(slot))
+		return 0;
+
+	err = user_return_msr_rdmsr(urm_msrs[slot], &val);
+	if (err)
+		return err;
+
+	c->values[slot].host = val;
+	c->values[slot].curr = val;
+	c->valid |= BIT(slot);
+	return 0;
+}
+
+static void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
+{
+	struct urm_values *v = &c->values[slot];
+	u32 msr = urm_msrs[slot];
+	int err;
+
+	err = user_return_msr_wrmsr(msr, v->host);
+	trace_user_return_msr_restore(slot, msr, v->host, err);
+	if (WARN_ONCE(err, "restoring MSR %#x to %#llx faulted\n", msr, v->host)) {
+		c->stats[slot].faults++;
+		return;
+	}
+	v->curr = v->host;
+	c->stats[slot].restores++;
+}
+
+static bool urm_dirty(struct urm_cpu *c)
+{
+	unsigned long valid = c->valid;
+	unsigned int slot;
+
+	for_each_set_bit(slot, &valid, USER_RETURN_MSR_MAX_SLOTS) {
+		if (c->values[slot].curr != c->values[slot].host)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Read every slot back and compare it with the cache; count and warn once
+ * about each disagreement.
+ */
+static void urm_check(struct urm_cpu *c)
+{
+	unsigned long valid = c->valid;
+	unsigned int slot;
+	u64 hw;
+
+	for_each_set_bit(slot, &valid, USER_RETURN_MSR_MAX_SLOTS) {
+		if (user_return_msr_rdmsr(urm_msrs[slot], &hw))
+			continue;
+		if (hw == c->values[slot].curr)
+			continue;
+		c->stats[slot].mismatches++;
+		WARN_ONCE(1, "MSR %#x holds %#llx, cached %#llx\n",
+			  urm_msrs[slot], hw, c->values[slot].curr);
+	}
+}
+
+/*
+ * Runs at return to user mode, and from user_return_msr_restore_host(),
+ * with interrupts disabled in both cases.
+ */
+static void urm_on_user_return(struct user_return_notifier *urn)
+{
+	struct urm_cpu *c = container_of(urn, struct urm_cpu, urn);
+	unsigned long valid = c->valid;
+	unsigned int slot;
+
+	lockdep_assert_irqs_disabled();
+
+	user_return_notifier_unregister(urn);
+	for_each_set_bit(slot, &valid, USER_RETURN_MSR_MAX_SLOTS) {
+		if (c->values[slot].curr != c->values[slot].host)
+			urm_restore_slot(c, slot);
+	}
+
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		urm_check(c);
+}
+
+static int urm_probe(u32 msr)
+{
+	u64 val;
+	int err;
+
+	preempt_disable();
+	err = user_return_msr_rdmsr(msr, &val);
+	if (!err)
+		err = user_return_msr_wrmsr(msr, val);
+	preempt_enable();
+	return err;
+}
+
+static int __urm_find(u32 msr)
+{
+	/* Pairs with the release in user_return_msr_add(). */
+	unsigned long active = smp_load_acquire(&urm_active);
+	unsigned int slot;
+
+	for_each_set_bit(slot, &active, USER_RETURN_MSR_MAX_SLOTS) {
+		if (READ_ONCE(urm_msrs[slot]) == msr)
+			return slot;
+	}
+	return -ENOENT;
+}
+
+/**
+ * user_return_msr_add() - Register an MSR as a user-return MSR
+ * @msr: the MSR
+ *
+ * Probe that @msr can be read and written back on this CPU and give it a
+ * slot.  If @msr already has a slot, take another reference to that slot.
+ * Each successful call must be paired with user_return_msr_remove().
+ *
+ * Context: Process context; may sleep.
+ * Return: the slot (>= 0), -ENOSPC if all slots are taken, -EIO if @msr
+ * faults, -ENODEV if the layer failed to initialize.
+ */
+int user_return_msr_add(u32 msr)
+{
+	int slot;
+
+	/* Lets the context switch hand the notifier flag over; may sleep. */
+	user_return_notifier_enable();
+
+	mutex_lock(&urm_lock);
+	if (!urm_ready) {
+		slot = -ENODEV;
+		goto out;
+	}
+
+	slot = __urm_find(msr);
+	if (slot >= 0) {
+		urm_refs[slot]++;
+		goto out;
+	}
+
+	slot = find_first_zero_bit(&urm_active, USER_RETURN_MSR_MAX_SLOTS);
+	if (slot >= USER_RETURN_MSR_MAX_SLOTS) {
+		slot = -ENOSPC;
+		goto out;
+	}
+
+	if (urm_probe(msr)) {
+		slot = -EIO;
+		goto out;
+	}
+
+	/*
+	 * No CPU has state for a free slot (see urm_release_slot()), so each
+	 * CPU reads the host value when it first uses the slot.
+	 */
+	WRITE_ONCE(urm_msrs[slot], msr);
+	urm_refs[slot] = 1;
+	/* Publish the MSR before the slot; pairs with the acquires. */
+	smp_store_release(&urm_active, urm_active | BIT(slot));
+out:
+	mutex_unlock(&urm_lock);
+	return slot;
+}
+EXPORT_SYMBOL_GPL(user_return_msr_add);
+
+/* IPI callback: forget @info's slot on this CPU, restoring it if needed. */
+static void urm_release_slot(void *info)
+{
+	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
+	unsigned int slot = (unsigned long)info;
+
+	if ((c->valid & BIT(slot)) &&
+	    c->values[slot].curr != c->values[slot].host)
+		urm_restore_slot(c, slot);
+	c->valid &= ~BIT(slot);
+
+	if (user_return_notifier_registered(&c->urn) && !urm_dirty(c))
+		user_return_notifier_unregister(&c->urn);
+}
+
+/**
+ * user_return_msr_remove() - Give back a slot taken by user_return_msr_add()
+ * @slot: the slot
+ *
+ * Drop a reference to @slot.  When the last one goes, write the host value
+ * back on every CPU that still holds another value, forget the slot's
+ * per-CPU state and counters, and free the slot.  The caller must have
+ * stopped using @slot on all CPUs.
+ *
+ * Context: Process context; may sleep.  Must not be called with the CPU
+ * hotplug lock held.
+ */
+void user_return_msr_remove(unsigned int slot)
+{
+	int cpu;
+
+	might_sleep();
+
+	cpus_read_lock();
+	mutex_lock(&urm_lock);
+	if (WARN_ON_ONCE(!urm_slot_active(slot)))
+		goto out;
+
+	if (--urm_refs[slot])
+		goto out;
+
+	/* From now on user_return_msr_set() rejects the slot. */
+	smp_store_release(&urm_active, urm_active & ~BIT(slot));
+	on_each_cpu(urm_release_slot, (void *)(unsigned long)slot, 1);
+
+	/* Offline CPUs forgot all slots when they went down. */
+	for_each_possible_cpu(cpu)
+		memset(&per_cpu_ptr(&urm_cpus, cpu)->stats[slot], 0,
+		       sizeof(struct user_return_msr_stats));
+	WRITE_ONCE(urm_msrs[slot], 0);
+out:
+	mutex_unlock(&urm_lock);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_GPL(user_return_msr_remove);
+
+/**
+ * user_return_msr_find() - Look up the slot of an MSR
+ * @msr: the MSR
+ *
+ * Context: Any context.
+ * Return: the slot of @msr, or -ENOENT if @msr has no slot.
+ */
+int user_return_msr_find(u32 msr)
+{
+	return __urm_find(msr);
+}
+EXPORT_SYMBOL_GPL(user_return_msr_find);
+
+/**
+ * user_return_msr_set() - Load a value into a user-return MSR
+ * @slot: the slot, from user_return_msr_add()
+ * @value: the value to load
+ * @mask: the bits of @value to load; the other bits keep the host value
+ *
+ * Write the MSR of @slot on this CPU if the resulting value differs from
+ * what the hardware holds, and arm the user-return notifier that writes the
+ * host value back.  If the write faults, the hardware and the cache keep
+ * their previous value.
+ *
+ * Context: Preemption disabled.
+ * Return: 0 on success, -EINVAL for a bad slot, -EIO if the MSR faulted.
+ */
+int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
+{
+	struct urm_values *v;
+	unsigned long flags;
+	struct urm_cpu *c;
+	u32 msr;
+	int err;
+
+	lockdep_assert_preemption_disabled();
+
+	if (WARN_ON_ONCE(!urm_slot_active(slot)))
+		return -EINVAL;
+
+	msr = urm_msrs[slot];
+	c = this_cpu_ptr(&urm_cpus);
+	v = &c->values[slot];
+
+	local_irq_save(flags);
+	err = urm_snapshot(c, slot);
+	if (err)
+		goto out;
+
+	value = (value & mask) | (v->host & ~mask);
+	if (value == v->curr) {
+		c->stats[slot].skipped++;
+		goto out;
+	}
+
+	err = user_return_msr_wrmsr(msr, value);
+	trace_user_return_msr_write(slot, msr, value, err);
+	if (err) {
+		c->stats[slot].faults++;
+		goto out;
+	}
+
+	v->curr = value;
+	c->stats[slot].writes++;
+	if (!user_return_notifier_registered(&c->urn))
+		user_return_notifier_register(&c->urn);
+out:
+	local_irq_restore(flags);
+	return err;
+}
+EXPORT_SYMBOL_GPL(user_return_msr_set);
+
+/**
+ * user_return_msr_get() - Read the value a user-return MSR holds
+ * @slot: the slot, from user_return_msr_add()
+ *
+ * Context: Preemption disabled.
+ * Return: the value that the MSR of @slot holds on this CPU, from the cache;
+ * 0 for a bad slot.
+ */
+u64 user_return_msr_get(unsigned int slot)
+{
+	unsigned long flags;
+	struct urm_cpu *c;
+	u64 val = 0;
+
+	lockdep_assert_preemption_disabled();
+
+	if (WARN_ON_ONCE(!urm_slot_active(slot)))
+		return 0;
+
+	c = this_cpu_ptr(&urm_cpus);
+	local_irq_save(flags);
+	if (!WARN_ON_ONCE(urm_snapshot(c, slot)))
+		val = c->values[slot].curr;
+	local_irq_restore(flags);
+	return val;
+}
+EXPORT_SYMBOL_GPL(user_return_msr_get);
+
+/**
+ * user_return_msr_restore_host() - Write back all host values now
+ *
+ * Write the host value back into every MSR of this CPU that holds another
+ * value and disarm the user-return notifier, as a return to user mode would.
+ * For the paths that disable virtualization: CPU offline, suspend, module
+ * unload and the reboot IPI.
+ *
+ * Context: Any context that cannot migrate: interrupts or preemption
+ * disabled, or a per-CPU thread such as the CPU-hotplug thread.  Safe to
+ * call from an interrupt that hit user_return_msr_set() on this CPU.
+ */
+void user_return_msr_restore_host(void)
+{
+	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (user_return_notifier_registered(&c->urn))
+		urm_on_user_return(&c->urn);
+	local_irq_restore(flags);
+}
+EXPORT_SYMBOL_GPL(user_return_msr_restore_host);
+
+/*
+ * CPU-hotplug callback, run on @cpu once it is online, after the bring-up
+ * code has set the host values: read the host value of every slot.
+ */
+VISIBLE_IF_KUNIT int user_return_msr_cpu_online(unsigned int cpu)
+{
+	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
+	unsigned long flags, active;
+	unsigned int slot;
+
+	/* Pairs with the release in user_return_msr_add(). */
+	active = smp_load_acquire(&urm_active);
+
+	local_irq_save(flags);
+	if (user_return_notifier_registered(&c->urn))
+		user_return_notifier_unregister(&c->urn);
+	c->valid = 0;
+	for_each_set_bit(slot, &active, USER_RETURN_MSR_MAX_SLOTS) {
+		if (urm_snapshot(c, slot))
+			pr_warn_once("CPU%u cannot read MSR %#x\n",
+				     cpu, urm_msrs[slot]);
+	}
+	local_irq_restore(flags);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_cpu_online);
+
+static int urm_cpu_offline(unsigned int cpu)
+{
+	unsigned long flags;
+
+	user_return_msr_restore_host();
+
+	local_irq_save(flags);
+	this_cpu_ptr(&urm_cpus)->valid = 0;
+	local_irq_restore(flags);
+	return 0;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+VISIBLE_IF_KUNIT struct user_return_notifier *user_return_msr_notifier(void)
+{
+	return &this_cpu_ptr(&urm_cpus)->urn;
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_notifier);
+
+VISIBLE_IF_KUNIT void user_return_msr_read_stats(unsigned int slot,
+						 struct user_return_msr_stats *stats)
+{
+	*stats = this_cpu_ptr(&urm_cpus)->stats[slot];
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_read_stats);
+#endif
+
+#ifdef CONFIG_DEBUG_FS
+static const struct {
+	u32 msr;
+	const char *name;
+} urm_names[] = {
+	{ MSR_EFER,		"EFER" },
+	{ MSR_STAR,		"STAR" },
+	{ MSR_LSTAR,		"LSTAR" },
+	{ MSR_CSTAR,		"CSTAR" },
+	{ MSR_SYSCALL_MASK,	"SYSCALL_MASK" },
+	{ MSR_TSC_AUX,		"TSC_AUX" },
+	{ MSR_IA32_TSX_CTRL,	"TSX_CTRL" },
+};
+
+static void urm_show_slot(struct seq_file *m, unsigned int slot)
+{
+	char name[16];
+	int cpu, i;
+
+	snprintf(name, sizeof(name), "%#x", urm_msrs[slot]);
+	for (i = 0; i < ARRAY_SIZE(urm_names); i++) {
+		if (urm_names[i].msr == urm_msrs[slot])
+			strscpy(name, urm_names[i].name);
+	}
+
+	for_each_possible_cpu(cpu) {
+		struct user_return_msr_stats s;
+
+		/* The CPU may be counting right now; a stale copy is fine. */
+		s = data_race(per_cpu_ptr(&urm_cpus, cpu)->stats[slot]);
+		seq_printf(m, "%-12s %4u %4u %4d %12llu %12llu %12llu %8llu %10llu\n",
+			   name, slot, urm_refs[slot], cpu, s.writes, s.skipped,
+			   s.restores, s.faults, s.mismatches);
+	}
+}
+
+static int urm_stats_show(struct seq_file *m, void *unused)
+{
+	unsigned long active;
+	unsigned int slot;
+
+	seq_printf(m, "%-12s %4s %4s %4s %12s %12s %12s %8s %10s\n",
+		   "msr", "slot", "refs", "cpu", "writes", "skipped",
+		   "restores", "faults", "mismatches");
+
+	mutex_lock(&urm_lock);
+	active = urm_active;
+	for_each_set_bit(slot, &active, USER_RETURN_MSR_MAX_SLOTS)
+		urm_show_slot(m, slot);
+	mutex_unlock(&urm_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(urm_stats);
+
+static void __init urm_debugfs_init(void)
+{
+	debugfs_create_file("user_return_msrs", 0400, arch_debugfs_dir, NULL,
+			    &urm_stats_fops);
+}
+#else
+static inline void urm_debugfs_init(void) { }
+#endif
+
+static int __init urm_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "x86/user_return_msr:online",
+				user_return_msr_cpu_online, urm_cpu_offline);
+	if (ret < 0) {
+		pr_err("cannot register CPU hotplug state: %d\n", ret);
+		return ret;
+	}
+
+	mutex_lock(&urm_lock);
+	urm_ready = true;
+	mutex_unlock(&urm_lock);
+
+	urm_debugfs_init();
+	return 0;
+}
+subsys_initcall(urm_init);

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the x86 user-return MSR layer.
+ *
+ * The layer's two MSR accessors are replaced with a fake: a few "hardware"
+ * registers at MSR numbers nothing else uses, with fault injection and exact
+ * read and write counts.  Accesses to other MSRs, i.e. to slots that KVM
+ * holds if it is loaded, go to the hardware unchanged.
+ *
+ * The test thread is pinned to one CPU, and every step that can leave a
+ * fake value loaded runs with preemption disabled and ends by running the
+ * layer's notifier: another task returning to user mode on this CPU must
+ * never find a fake MSR to restore.
+ *
+ * Not covered here: the return to user mode itself (a KUnit thread never
+ * gets there, so fire_user_return_notifiers() is called directly), other
+ * CPUs, real CPU hotplug (the online callback is called directly), and the
+ * restore that user_return_msr_remove() does on a CPU that still has a
+ * value loaded, since that value would stay armed while the test sleeps.
+ */
+
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <kunit/visibility.h>
+
+#include <linux/cpumask.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/user-return-notifier.h>
+
+#include <asm/msr.h>
+#include <asm/user_return_msr.h>
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+
+#define FAKE_MSR_BASE	0x4b5f0000u
+#define NR_FAKE_MSRS	(USER_RETURN_MSR_MAX_SLOTS + 2)
+#define FAKE_MSR(i)	(FAKE_MSR_BASE + (i))
+
+struct urm_fake {
+	u64 hw[NR_FAKE_MSRS];
+	bool fault_read[NR_FAKE_MSRS];
+	bool fault_write[NR_FAKE_MSRS];
+	unsigned int reads;
+	unsigned int writes;
+	/* References this test holds, given back by the exit hook. */
+	unsigned int refs[NR_FAKE_MSRS];
+	int slot[NR_FAKE_MSRS];
+};
+
+static int fake_rdmsr(u32 msr, u64 *val)
+{
+	struct urm_fake *f = kunit_get_current_test()->priv;
+	unsigned int i = msr - FAKE_MSR_BASE;
+
+	if (i >= NR_FAKE_MSRS)
+		return rdmsrq_safe(msr, val);
+
+	f->reads++;
+	if (f->fault_read[i])
+		return -EIO;
+	*val = f->hw[i];
+	return 0;
+}
+
+static int fake_wrmsr(u32 msr, u64 val)
+{
+	struct urm_fake *f = kunit_get_current_test()->priv;
+	unsigned int i = msr - FAKE_MSR_BASE;
+
+	if (i >= NR_FAKE_MSRS)
+		return wrmsrq_safe(msr, val);
+
+	if (f->fault_write[i])
+		return -EIO;
+	f->writes++;
+	f->hw[i] = val;
+	return 0;
+}
+
+/* Give fake MSR @i the value @host and add it to the layer. */
+static int add_fake(struct kunit *test, unsigned int i, u64 host)
+{
+	struct urm_fake *f = test->priv;
+	int slot;
+
+	f->hw[i] = host;
+	slot = user_return_msr_add(FAKE_MSR(i));
+	if (slot >= 0) {
+		f->refs[i]++;
+		f->slot[i] = slot;
+	}
+	return slot;
+}
+
+static void remove_fake(struct kunit *test, unsigned int i)
+{
+	struct urm_fake *f = test->priv;
+
+	if (WARN_ON(!f->refs[i]))
+		return;
+	f->refs[i]--;
+	user_return_msr_remove(f->slot[i]);
+}
+
+/* Add fake MSR @i, or end the test; reset the access counts. */
+static unsigned int add_fake_ok(struct kunit *test, unsigned int i, u64 host)
+{
+	struct urm_fake *f = test->priv;
+	int slot = add_fake(test, i, host);
+
+	KUNIT_ASSERT_GE(test, slot, 0);
+	f->reads = 0;
+	f->writes = 0;
+	return slot;
+}
+
+/* Run this CPU's notifiers, as the return to user mode would. */
+static void user_return(void)
+{
+	fire_user_return_notifiers();
+}
+
+static bool armed(void)
+{
+	return user_return_notifier_registered(user_return_msr_notifier());
+}
+
+static struct user_return_msr_stats stats_of(unsigned int slot)
+{
+	struct user_return_msr_stats st;
+
+	preempt_disable();
+	user_return_msr_read_stats(slot, &st);
+	preempt_enable();
+	return st;
+}
+
+static void add_probes_msr(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	int slot;
+
+	slot = add_fake(test, 0, 0x1234);
+	KUNIT_ASSERT_GE(test, slot, 0);
+	KUNIT_EXPECT_LT(test, slot, USER_RETURN_MSR_MAX_SLOTS);
+
+	/* One read, and the value written back unchanged. */
+	KUNIT_EXPECT_EQ(test, f->reads, 1);
+	KUNIT_EXPECT_EQ(test, f->writes, 1);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x1234);
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(0)), slot);
+}
+
+static void add_faulting_read_fails(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+
+	f->fault_read[0] = true;
+	KUNIT_EXPECT_EQ(test, add_fake(test, 0, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, f->writes, 0);
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(0)), -ENOENT);
+}
+
+static void add_faulting_write_fails(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+
+	f->fault_write[0] = true;
+	KUNIT_EXPECT_EQ(test, add_fake(test, 0, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(0)), -ENOENT);
+}
+
+static void add_twice_shares_slot(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	int slot;
+
+	slot = add_fake_ok(test, 0, 1);
+
+	/* The second reference reuses the slot without probing again. */
+	KUNIT_EXPECT_EQ(test, add_fake(test, 0, 1), slot);
+	KUNIT_EXPECT_EQ(test, f->reads, 0);
+
+	remove_fake(test, 0);
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(0)), slot);
+	remove_fake(test, 0);
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(0)), -ENOENT);
+}
+
+static void find_unknown_msr(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(1)), -ENOENT);
+}
+
+static void slots_exhausted_and_given_back(struct kunit *test)
+{
+	int slot = 0, freed, n = 0;
+
+	/* Fill the slots that are free (KVM may hold some). */
+	while (n < NR_FAKE_MSRS - 1) {
+		slot = add_fake(test, n, n);
+		if (slot < 0)
+			break;
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, slot, -ENOSPC);
+	KUNIT_ASSERT_GT(test, n, 0);
+	KUNIT_EXPECT_EQ(test, user_return_msr_find(FAKE_MSR(n)), -ENOENT);
+
+	/* One slot given back can be taken again, by another MSR. */
+	freed = user_return_msr_find(FAKE_MSR(0));
+	remove_fake(test, 0);
+	KUNIT_EXPECT_EQ(test, add_fake(test, NR_FAKE_MSRS - 1, 0), freed);
+	KUNIT_EXPECT_EQ(test, add_fake(test, 0, 0), -ENOSPC);
+}
+
+static void set_reads_host_once(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	unsigned int reads;
+
+	/* A slot added after the CPU came online is read at first use. */
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return_msr_set(slot, 0x30, -1ull);
+	reads = f->reads;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, reads, 1);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
+}
+
+static void set_writes_only_on_change(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	unsigned int w1, w2, w3;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	w1 = f->writes;
+	user_return_msr_set(slot, 0x20, -1ull);
+	w2 = f->writes;
+	user_return_msr_set(slot, 0x30, -1ull);
+	w3 = f->writes;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, w1, 1);
+	KUNIT_EXPECT_EQ(test, w2, 1);	/* value already loaded */
+	KUNIT_EXPECT_EQ(test, w3, 2);
+	KUNIT_EXPECT_EQ(test, f->writes, 3);	/* and one restore */
+	KUNIT_EXPECT_EQ(test, stats_of(slot).writes, 2);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).skipped, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).restores, 1);
+}
+
+static void set_host_value_writes_nothing(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	bool was_armed;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x10, -1ull);
+	was_armed = armed();
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, f->writes, 0);
+	KUNIT_EXPECT_FALSE(test, was_armed);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).skipped, 1);
+}
+
+static void set_mask_keeps_host_bits(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0xff00ff00);
+	u64 hw1, hw2;
+	unsigned int w2;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x12345678, 0xffff);
+	hw1 = f->hw[0];
+	/* Only bits outside the mask differ: same result, no write. */
+	user_return_msr_set(slot, 0xabcd5678, 0xffff);
+	hw2 = f->hw[0];
+	w2 = f->writes;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, hw1, 0xff005678);
+	KUNIT_EXPECT_EQ(test, hw2, 0xff005678);
+	KUNIT_EXPECT_EQ(test, w2, 1);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0xff00ff00);
+}
+
+static void set_arms_notifier_on_first_change(struct kunit *test)
+{
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	bool before, after_set, after_return;
+
+	preempt_disable();
+	user_return();
+	before = armed();
+	user_return_msr_set(slot, 0x20, -1ull);
+	after_set = armed();
+	user_return();
+	after_return = armed();
+	preempt_enable();
+
+	KUNIT_EXPECT_FALSE(test, before);
+	KUNIT_EXPECT_TRUE(test, after_set);
+	KUNIT_EXPECT_FALSE(test, after_return);
+}
+
+static void user_return_restores_changed_slots_only(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int a = add_fake_ok(test, 0, 0xa);
+	unsigned int b = add_fake_ok(test, 1, 0xb);
+	bool still_armed;
+
+	preempt_disable();
+	user_return_msr_get(b);		/* b is known on this CPU, unchanged */
+	user_return_msr_set(a, 0x1a, -1ull);
+	user_return();
+	still_armed = armed();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, f->writes, 2);	/* a loaded, a restored */
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0xa);
+	KUNIT_EXPECT_EQ(test, f->hw[1], 0xb);
+	KUNIT_EXPECT_EQ(test, stats_of(a).restores, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(b).restores, 0);
+	KUNIT_EXPECT_FALSE(test, still_armed);
+}
+
+static void user_return_after_set_back_writes_nothing(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	unsigned int before;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return_msr_set(slot, 0x10, -1ull);
+	before = f->writes;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, before, 2);
+	KUNIT_EXPECT_EQ(test, f->writes, 2);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).restores, 0);
+}
+
+static void faulting_write_keeps_cache(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	int err1, err2;
+	bool was_armed;
+	u64 cached;
+
+	preempt_disable();
+	/* A first write that faults changes nothing and arms nothing. */
+	f->fault_write[0] = true;
+	err1 = user_return_msr_set(slot, 0x20, -1ull);
+	was_armed = armed();
+	f->fault_write[0] = false;
+
+	user_return_msr_set(slot, 0x30, -1ull);
+	f->fault_write[0] = true;
+	err2 = user_return_msr_set(slot, 0x40, -1ull);
+	cached = user_return_msr_get(slot);
+	f->fault_write[0] = false;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, err1, -EIO);
+	KUNIT_EXPECT_FALSE(test, was_armed);
+	KUNIT_EXPECT_EQ(test, err2, -EIO);
+	KUNIT_EXPECT_EQ(test, cached, 0x30);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).faults, 2);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).writes, 1);
+}
+
+static void get_returns_loaded_value(struct kunit *test)
+{
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	u64 v1, v2, v3;
+
+	preempt_disable();
+	v1 = user_return_msr_get(slot);
+	user_return_msr_set(slot, 0x20, -1ull);
+	v2 = user_return_msr_get(slot);
+	user_return();
+	v3 = user_return_msr_get(slot);
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, v1, 0x10);
+	KUNIT_EXPECT_EQ(test, v2, 0x20);
+	KUNIT_EXPECT_EQ(test, v3, 0x10);
+}
+
+static void restore_host_restores_now(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int a = add_fake_ok(test, 0, 0xa);
+	unsigned int b = add_fake_ok(test, 1, 0xb);
+	unsigned int w1, w2;
+	bool was_armed;
+
+	preempt_disable();
+	user_return_msr_set(a, 0x1a, -1ull);
+	user_return_msr_set(b, 0x1b, -1ull);
+	user_return_msr_restore_host();
+	w1 = f->writes;
+	was_armed = armed();
+	/* Nothing left to restore: no write. */
+	user_return_msr_restore_host();
+	w2 = f->writes;
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, w1, 4);
+	KUNIT_EXPECT_EQ(test, w2, 4);
+	KUNIT_EXPECT_FALSE(test, was_armed);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0xa);
+	KUNIT_EXPECT_EQ(test, f->hw[1], 0xb);
+}
+
+static void cpu_online_rereads_host(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	unsigned int reads;
+	u64 host;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+
+	/* Bring-up code set a new host value while the CPU was offline. */
+	f->hw[0] = 0x11;
+	f->reads = 0;
+	user_return_msr_cpu_online(smp_processor_id());
+	reads = f->reads;
+	host = user_return_msr_get(slot);
+
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, reads, 1);
+	KUNIT_EXPECT_EQ(test, host, 0x11);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x11);
+}
+
+static void debug_check_catches_mismatch(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int a = add_fake_ok(test, 0, 0xa);
+	unsigned int b = add_fake_ok(test, 1, 0xb);
+
+	if (!IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		kunit_skip(test, "requires CONFIG_X86_USER_RETURN_MSRS_DEBUG");
+
+	kunit_warning_suppress(test) {
+		preempt_disable();
+		user_return_msr_get(b);
+		user_return_msr_set(a, 0x1a, -1ull);
+		/* Someone writes b behind the layer's back. */
+		f->hw[1] = 0xbad;
+		user_return();
+		preempt_enable();
+
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, stats_of(a).mismatches, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(b).mismatches, 1);
+}
+
+static void debug_check_quiet_when_consistent(struct kunit *test)
+{
+	unsigned int a = add_fake_ok(test, 0, 0xa);
+
+	if (!IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		kunit_skip(test, "requires CONFIG_X86_USER_RETURN_MSRS_DEBUG");
+
+	kunit_warning_suppress(test) {
+		preempt_disable();
+		user_return_msr_set(a, 0x1a, -1ull);
+		user_return();
+		preempt_enable();
+
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 0);
+	}
+	KUNIT_EXPECT_EQ(test, stats_of(a).mismatches, 0);
+}
+
+static void bad_slot_is_rejected(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	int err_max, err_freed;
+	u64 val;
+
+	remove_fake(test, 0);
+
+	kunit_warning_suppress(test) {
+		preempt_disable();
+		err_max = user_return_msr_set(USER_RETURN_MSR_MAX_SLOTS, 1, -1ull);
+		err_freed = user_return_msr_set(slot, 1, -1ull);
+		val = user_return_msr_get(UINT_MAX);
+		preempt_enable();
+		user_return_msr_remove(USER_RETURN_MSR_MAX_SLOTS);
+
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 4);
+	}
+	KUNIT_EXPECT_EQ(test, err_max, -EINVAL);
+	KUNIT_EXPECT_EQ(test, err_freed, -EINVAL);
+	KUNIT_EXPECT_EQ(test, val, 0);
+	KUNIT_EXPECT_EQ(test, f->writes, 0);
+}
+
+static void readd_starts_fresh(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	unsigned int reads;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+	preempt_enable();
+	remove_fake(test, 0);
+
+	/* A new host value; the slot's old state must not be reused. */
+	slot = add_fake_ok(test, 0, 0x11);
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	reads = f->reads;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, reads, 1);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x11);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).writes, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).restores, 1);
+}
+
+static int urm_test_init(struct kunit *test)
+{
+	struct urm_fake *f;
+	int ret;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	test->priv = f;
+
+	/* Per-CPU state: keep the whole case on one CPU. */
+	ret = set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
+	if (ret)
+		return ret;
+
+	kunit_activate_static_stub(test, user_return_msr_rdmsr, fake_rdmsr);
+	kunit_activate_static_stub(test, user_return_msr_wrmsr, fake_wrmsr);
+	return 0;
+}
+
+static void urm_test_exit(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int i;
+
+	for (i = 0; i < NR_FAKE_MSRS; i++) {
+		while (f->refs[i])
+			remove_fake(test, i);
+	}
+}
+
+static struct kunit_case urm_test_cases[] = {
+	KUNIT_CASE(add_probes_msr),
+	KUNIT_CASE(add_faulting_read_fails),
+	KUNIT_CASE(add_faulting_write_fails),
+	KUNIT_CASE(add_twice_shares_slot),
+	KUNIT_CASE(find_unknown_msr),
+	KUNIT_CASE(slots_exhausted_and_given_back),
+	KUNIT_CASE(set_reads_host_once),
+	KUNIT_CASE(set_writes_only_on_change),
+	KUNIT_CASE(set_host_value_writes_nothing),
+	KUNIT_CASE(set_mask_keeps_host_bits),
+	KUNIT_CASE(set_arms_notifier_on_first_change),
+	KUNIT_CASE(user_return_restores_changed_slots_only),
+	KUNIT_CASE(user_return_after_set_back_writes_nothing),
+	KUNIT_CASE(faulting_write_keeps_cache),
+	KUNIT_CASE(get_returns_loaded_value),
+	KUNIT_CASE(restore_host_restores_now),
+	KUNIT_CASE(cpu_online_rereads_host),
+	KUNIT_CASE(debug_check_catches_mismatch),
+	KUNIT_CASE(debug_check_quiet_when_consistent),
+	KUNIT_CASE(bad_slot_is_rejected),
+	KUNIT_CASE(readd_starts_fresh),
+	{}
+};
+
+static struct kunit_suite urm_test_suite = {
+	.name = "x86_user_return_msr",
+	.init = urm_test_init,
+	.exit = urm_test_exit,
+	.test_cases = urm_test_cases,
+};
+
+kunit_test_suite(urm_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the x86 user-return MSR layer");
+MODULE_LICENSE("GPL");
