@@ -18,17 +18,19 @@
 # hundreds of cycles on hardware; the write counts stand for them), and
 # migration (one CPU).
 #
-# Inputs, built by 'make run': BASE_KOUT (build/o-base), SERIES_KOUT
-# (build/o-series), and STOUT (build/st-series), selftests built from a tree
-# with the series (the same binary runs on both kernels).  BENCH_BOOTS
-# (default 2) boots per kernel, BENCH_REPEAT (default 3) runs per boot.
+# Inputs, as kbuild.sh and selftests.sh leave them in 'make run': BASE_KART
+# (build/k-base; not built when run.sh uses its cached base results:
+# URN_NO_BASE_CACHE=1 builds it), SERIES_KART (build/k-series) and STOUT
+# (build/st-series), selftests built from a tree with the series (the same
+# binary runs on both kernels).  BENCH_BOOTS (default 2) boots per kernel,
+# BENCH_REPEAT (default 3) runs per boot.
 # Logs: build/logs/bench-{base,series}-<boot>/.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=bench
 
-BASE_KOUT=${BASE_KOUT:-$BUILD/o-base}
-SERIES_KOUT=${SERIES_KOUT:-$BUILD/o-series}
+BASE_KART=${BASE_KART:-$BUILD/k-base}
+SERIES_KART=${SERIES_KART:-$BUILD/k-series}
 STOUT=${STOUT:-$BUILD/st-series}
 BENCH_BOOTS=${BENCH_BOOTS:-2}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
@@ -38,9 +40,9 @@ need_cmd python3 qemu-system-x86_64
 step "check the builds"
 [ -x "$STOUT/$TEST" ] ||
 	die "${STOUT#$TOP/}/$TEST is missing: run 'make run' first (or set STOUT)"
-for k in "$BASE_KOUT" "$SERIES_KOUT"; do
-	[ -f "$k/arch/x86/boot/bzImage" ] ||
-		die "no kernel in ${k#$TOP/}: run 'make run' first (or set BASE_KOUT/SERIES_KOUT)"
+for k in "$BASE_KART" "$SERIES_KART"; do
+	[ -f "$k/bzImage" ] ||
+		die "no kernel in ${k#$TOP/}: run 'URN_NO_BASE_CACHE=1 make run' first (or set BASE_KART/SERIES_KART)"
 done
 
 list=$BUILD/logs/bench.list
@@ -52,14 +54,14 @@ mkdir -p "$BUILD/logs"
 
 logs=()
 for kernel in base series; do
-	kout=$BASE_KOUT
-	[ $kernel = series ] && kout=$SERIES_KOUT
+	kart=$BASE_KART
+	[ $kernel = series ] && kart=$SERIES_KART
 	for boot in $(seq "$BENCH_BOOTS"); do
 		step "boot $kernel ($boot of $BENCH_BOOTS), one CPU, -icount shift=0,sleep=off"
 		log=$BUILD/logs/bench-$kernel-$boot
 		mkdir -p "$log"
 		QEMU_SMP=1 QEMU_ARGS="-icount shift=0,sleep=off" TEST_TIMEOUT=900 \
-			"$TOP/scripts/vmrun.sh" "$kout" "$STOUT" "$log" "$list"
+			"$TOP/scripts/vmrun.sh" "$kart" "$STOUT" "$log" "$list"
 		grep -q '^URN-DONE' "$log/tests.log" ||
 			die "the $kernel VM did not finish: see ${log#$TOP/}/"
 		n=$(grep -c '^bench: ' "$log/tests.log" || true)
