@@ -100,12 +100,16 @@ objs_of() {	# out
 	done
 }
 
-warn_count() {	# src out flags objs... -> warnings per file on stdout
-	local src=$1 out=$2 flags=$3
+# warn_count SRC OUT FLAG OBJS... [VAR=VALUE]: the compiler's and checker's
+# warnings on OBJS, one per line, without line numbers, sorted; and make's
+# own warnings (a checker that did not run).
+warn_count() {
+	local src=$1 out=$2 flag=$3
 	shift 3
 	[ $# -gt 0 ] || return 0
-	make -s -C "$src" O="$out" -j"$JOBS" $flags "$@" 2>&1 |
-		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort
+	make -s -C "$src" O="$out" -j"$JOBS" "$flag" "$@" 2>&1 |
+		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)|Makefile:[0-9]+: .*not available' |
+		sed -E 's/:[0-9]+:[0-9]+:/:/' | sort || true
 }
 
 # sparse, W=1 and bisect build in make run's tree and objects (build/src,
@@ -127,18 +131,33 @@ if [ -z "$objs" ]; then
 else
 	# The same objects at the base, where they exist: only what the
 	# series adds counts.
+	# Debian 12's sparse (0.6.4) predates __typeof_unqual__, and the
+	# kernel then turns C=2 off with a warning: teach it the keyword as
+	# __typeof__.  Both sides of the comparison see the same stand-in.
+	sparse_cmd="CHECK=sparse -D__typeof_unqual__=__typeof__"
+	run_kind() {	# kind objs...
+		local kind=$1
+		shift
+		if [ "$kind" = sparse ]; then
+			warn_count "$src" "$O" "C=2" "$@" "$sparse_cmd"
+		else
+			warn_count "$src" "$O" "W=1" "$@"
+		fi
+	}
 	for kind in sparse W=1; do
-		flags="C=2"; [ "$kind" = W=1 ] && flags="W=1"
-		warn_count "$src" "$O" "$flags" $objs > "$LOG/$kind.series.log"
+		run_kind "$kind" $objs > "$LOG/$kind.series.log"
 	done
 	git -C "$src" checkout -q --detach "$base"
 	base_objs=$(for o in $objs; do [ -f "$src/${o%.o}.c" ] && echo "$o"; done)
 	for kind in sparse W=1; do
-		flags="C=2"; [ "$kind" = W=1 ] && flags="W=1"
-		warn_count "$src" "$O" "$flags" $base_objs > "$LOG/$kind.base.log"
+		run_kind "$kind" $base_objs > "$LOG/$kind.base.log"
 	done
 	git -C "$src" checkout -q --detach "$head"
 	for kind in sparse W=1; do
+		if grep -q 'not available or not up to date' "$LOG/$kind.series.log"; then
+			record "$kind" skip "the checker did not run: $(grep -m1 'not available' "$LOG/$kind.series.log")"
+			continue
+		fi
 		extra=$(comm -23 "$LOG/$kind.series.log" "$LOG/$kind.base.log" | sed '/^$/d')
 		if [ -z "$extra" ]; then
 			record "$kind" pass "no new warning on $(wc -w <<< "$objs") objects"
@@ -201,4 +220,4 @@ json.dump({'suites': {'make check': res},
            'notes': ['check %s: %s' % (n, why[n]) for n in names if res[n] != 'pass']},
           open(out, 'w'), indent=1)
 PY
-for n in "${order[@]}"; do [ "${result[$n]}" = pass ] || exit 1; done
+for n in "${order[@]}"; do [ "${result[$n]}" != fail ] || exit 1; done
