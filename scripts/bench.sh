@@ -21,7 +21,7 @@
 # Inputs, as kbuild.sh and selftests.sh leave them in 'make run': BASE_KART
 # (build/k-base; not built when run.sh uses its cached base results:
 # URN_NO_BASE_CACHE=1 builds it), SERIES_KART (build/k-series) and STOUT
-# (build/st-series), selftests built from a tree with the series (the same
+# (build/st), selftests built from a tree with the series (the same
 # binary runs on both kernels).  BENCH_BOOTS (default 2) boots per kernel,
 # BENCH_REPEAT (default 3) runs per boot.
 # Logs: build/logs/bench-{base,series}-<boot>/.
@@ -31,7 +31,7 @@ STEP_PREFIX=bench
 
 BASE_KART=${BASE_KART:-$BUILD/k-base}
 SERIES_KART=${SERIES_KART:-$BUILD/k-series}
-STOUT=${STOUT:-$BUILD/st-series}
+STOUT=${STOUT:-$BUILD/st}
 BENCH_BOOTS=${BENCH_BOOTS:-2}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
 TEST=kvm/x86/user_return_msrs_test

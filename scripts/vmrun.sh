@@ -93,7 +93,7 @@ timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "${QEM
 	-nographic -no-reboot -monitor none \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/tests.log" \
 	-kernel "$kimg" -initrd "$logdir/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=6 ${KERNEL_ARGS:-}" \
+	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=7 ${KERNEL_ARGS:-}" \
 	</dev/null >"$logdir/qemu.log" 2>&1
 rc=$?
 set -e
