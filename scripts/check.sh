@@ -46,16 +46,13 @@ fi
 
 step "git-am: apply patches/ to the pristine base"
 tree=$BUILD/check-tree
-rm -rf "$tree"
-git clone -q --shared --no-checkout "$BUILD/base" "$tree"
-git -C "$tree" checkout -q --detach "$base"
+generated_tree "$tree" "$base"
 mapfile -t pl < <(sed "s|^|$TOP/patches/|" "$TOP/patches/series")
 if kgit -C "$tree" am -q --whitespace=error-all "${pl[@]}" > "$LOG/git-am.log" 2>&1; then
 	record git-am pass "${#pl[@]} patches apply to $(cat "$BUILD/base.version")"
 else
 	record git-am fail "git am stopped at patch $(cat "$tree/.git/rebase-apply/next" 2>/dev/null || echo ?): $(grep -m1 -E 'error|failed' "$LOG/git-am.log")"
 	# The later checks read the series as the area folders make it.
-	rm -rf "$tree"
 	"$TOP/scripts/series.sh" build "$tree"
 fi
 commits=$(git -C "$tree" rev-list --reverse "$base..HEAD")

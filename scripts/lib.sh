@@ -37,6 +37,32 @@ need_cmd() {
 	[ ${#missing[@]} -eq 0 ] || die "missing commands: ${missing[*]} (run 'make deps' as root)"
 }
 
+# series_dirs: the patch directories that series.conf lists, in order.
+series_dirs() {
+	[ -f "$TOP/series.conf" ] || die "series.conf is missing"
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/series.conf"
+}
+
+# generated_tree DIR COMMIT: make DIR a clone of the base checked out at
+# COMMIT, with nothing else in it.  DIR is a tree the project made (it
+# holds .urn-generated) or does not exist: anything else is not touched.
+generated_tree() {
+	local dir=$1 commit=$2
+	if [ -d "$dir/.git" ]; then
+		[ -f "$dir/.urn-generated" ] ||
+			die "$dir is not a tree that the project made; it will not touch it"
+		# A failed am of an earlier run is what it left; start anew.
+		if [ -d "$dir/.git/rebase-apply" ]; then git -C "$dir" am --abort; fi
+	else
+		[ ! -e "$dir" ] || die "$dir exists and is not a git tree; it will not touch it"
+		git clone -q --shared --no-checkout "$BUILD/base" "$dir"
+		touch "$dir/.urn-generated"
+		echo /.urn-generated >> "$dir/.git/info/exclude"
+	fi
+	git -C "$dir" checkout -q -f --detach "$commit"
+	git -C "$dir" clean -q -f -d -x -e /.urn-generated
+}
+
 # git in a kernel tree, with an identity so that commits work anywhere.
 kgit() {
 	git -c user.name="urn-series" -c user.email="urn-series@localhost" \

@@ -31,18 +31,8 @@ step "build the series and format it"
 
 # One source tree for every build: the base, the series, its prefixes.
 src=$BUILD/src
-if [ -d "$src/.git" ]; then
-	[ -f "$src/.urn-generated" ] || die "build/src is not a tree this script made; it will not touch it"
-	# A failed am of an earlier run is what it left; this run starts anew.
-	if [ -d "$src/.git/rebase-apply" ]; then git -C "$src" am --abort; fi
-else
-	git clone -q --shared --no-checkout "$BUILD/base" "$src"
-	touch "$src/.urn-generated"
-	echo /.urn-generated >> "$src/.git/info/exclude"
-fi
 at_base() {
-	git -C "$src" checkout -q -f --detach "$base"
-	git -C "$src" clean -q -f -d -x -e /.urn-generated
+	generated_tree "$src" "$base"
 }
 
 step "apply the series with git am onto the base in build/src"

@@ -24,12 +24,6 @@ export GIT_AUTHOR_NAME=$AUTHOR_NAME GIT_AUTHOR_EMAIL=$AUTHOR_EMAIL
 export GIT_COMMITTER_NAME=$AUTHOR_NAME GIT_COMMITTER_EMAIL=$AUTHOR_EMAIL
 export GIT_AUTHOR_DATE="2026-11-22T00:00:00Z" GIT_COMMITTER_DATE="2026-11-22T00:00:00Z"
 
-# The patch directories, in order.
-series_dirs() {
-	[ -f "$TOP/series.conf" ] || die "series.conf is missing"
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/series.conf"
-}
-
 check_dirs() {
 	local d n=0
 	while read -r d; do
@@ -69,19 +63,7 @@ build_series() {
 	"$TOP/scripts/base.sh"
 	base=$(cat "$BUILD/base.commit")
 	check_dirs
-	if [ -d "$dir/.git" ]; then
-		[ -f "$dir/.urn-generated" ] ||
-			die "$dir is not a tree that this script made; it will not overwrite it"
-		git -C "$dir" fetch -q "$BUILD/base" "$base" 2>/dev/null || true
-		git -C "$dir" checkout -q -f --detach "$base"
-		git -C "$dir" clean -q -f -d -x -e /.urn-generated
-	else
-		[ ! -e "$dir" ] || die "$dir exists and is not a git tree; it will not overwrite it"
-		git clone -q --shared --no-checkout "$BUILD/base" "$dir"
-		git -C "$dir" checkout -q --detach "$base"
-		touch "$dir/.urn-generated"
-		echo /.urn-generated >> "$dir/.git/info/exclude"
-	fi
+	generated_tree "$dir" "$base"
 	while read -r d; do
 		apply_one "$dir" "$d"
 	done < <(series_dirs)

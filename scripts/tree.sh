@@ -15,10 +15,6 @@
 STEP_PREFIX=tree
 TREE=${TREE:-$BUILD/tree}
 
-series_dirs() {
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/series.conf"
-}
-
 tree_clean() {
 	[ -z "$(git -C "$TREE" status --porcelain)" ]
 }
