@@ -112,7 +112,7 @@ objs_of() {	# out
 	local f o
 	for f in $touched_c; do
 		o=${f%.c}.o
-		[ -f "$1/$o" ] && echo "$o"
+		if [ -f "$1/$o" ]; then echo "$o"; fi
 	done
 }
 
@@ -164,7 +164,7 @@ else
 		run_kind "$kind" $objs > "$LOG/$kind.series.log"
 	done
 	git -C "$src" checkout -q --detach "$base"
-	base_objs=$(for o in $objs; do [ -f "$src/${o%.o}.c" ] && echo "$o"; done)
+	base_objs=$(for o in $objs; do if [ -f "$src/${o%.o}.c" ]; then echo "$o"; fi; done)
 	for kind in sparse W=1; do
 		run_kind "$kind" $base_objs > "$LOG/$kind.base.log"
 	done
