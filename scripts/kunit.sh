@@ -24,7 +24,9 @@ if [ ${#configs[@]} -eq 0 ]; then
 	exit 0
 fi
 
-args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --jobs="$JOBS" --timeout=600)
+# Two CPUs, so that the CPU-offline cases run instead of skipping.
+args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --jobs="$JOBS" --timeout=600
+      --qemu_args="-smp 2")
 for c in "${configs[@]}"; do args+=(--kunitconfig="$c"); done
 case "$arch" in
 x86_64) cc=gcc ;;
