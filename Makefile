@@ -47,4 +47,4 @@ bench:
 	scripts/bench.sh
 
 clean:
-	rm -rf build/am build/series build/out build/o-* build/st-* build/logs build/results build/kunit-*
+	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree
