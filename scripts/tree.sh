@@ -59,6 +59,7 @@ cmd_sync() {
 	for ((i = 0; i < n; i++)); do
 		c=${commits[$i]}
 		d=$TOP/${dirs[$i]}
+		mkdir -p "$d"
 		step "${dirs[$i]} <- $(git -C "$TREE" log -1 --format=%s "$c")"
 		git -C "$TREE" log -1 --format=%B "$c" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$d/message"
 		# Owned files: those already kept whole, plus those the commit adds.
