@@ -757,16 +757,24 @@ static void init_cpus(void)
 
 int main(int argc, char *argv[])
 {
-	int i, opt;
+	int i, opt, only = -1;
 
-	while ((opt = getopt(argc, argv, "bh")) != -1) {
+	while ((opt = getopt(argc, argv, "bs:h")) != -1) {
 		switch (opt) {
 		case 'b':
 			bench_mode = true;
 			break;
+		case 's':
+			only = atoi_non_negative("Scenario", optarg);
+			TEST_ASSERT(only < ARRAY_SIZE(scenarios),
+				    "Scenario %d: there are %zu", only,
+				    ARRAY_SIZE(scenarios));
+			break;
 		default:
-			printf("usage: %s [-b]\n", argv[0]);
+			printf("usage: %s [-b] [-s N]\n", argv[0]);
 			printf("  -b: print MSR writes and TSC ticks per scenario\n");
+			printf("  -s: run scenario N only (0 to %zu)\n",
+			       ARRAY_SIZE(scenarios) - 1);
 			exit(opt == 'h' ? 0 : KSFT_FAIL);
 		}
 	}
@@ -795,15 +803,17 @@ int main(int argc, char *argv[])
 	}
 
 	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(scenarios));
+	ksft_set_plan(only < 0 ? ARRAY_SIZE(scenarios) : 1);
 	if (!host_has_rdpid)
 		ksft_print_msg("RDPID checks: SKIP (no RDPID in CPUID)\n");
 	if (!vdso_getcpu)
 		ksft_print_msg("no vDSO getcpu: sched_getcpu() instead\n");
 	if (!host_vals_known)
 		ksft_print_msg("no /dev/cpu/N/msr: host LSTAR unknown, counted as differing\n");
-	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
-		test_scenario(&scenarios[i]);
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		if (only < 0 || i == only)
+			test_scenario(&scenarios[i]);
+	}
 	write_msr_event_off();
 	ksft_finished();
 }
