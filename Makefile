@@ -43,8 +43,8 @@ check: deps
 test:
 	scripts/test.sh
 
-bench:
+bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree
+	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-bench build/k-bench-* build/st-bench

@@ -18,32 +18,56 @@
 # hundreds of cycles on hardware; the write counts stand for them), and
 # migration (one CPU).
 #
-# Inputs, as kbuild.sh and selftests.sh leave them in 'make run': BASE_KART
-# (build/k-base; not built when run.sh uses its cached base results:
-# URN_NO_BASE_CACHE=1 builds it), SERIES_KART (build/k-series) and STOUT
-# (build/st), selftests built from a tree with the series (the same
-# binary runs on both kernels).  BENCH_BOOTS (default 2) boots per kernel,
-# BENCH_REPEAT (default 3) runs per boot.
-# Logs: build/logs/bench-{base,series}-<boot>/.
+# Both kernels are built here, from build/src into build/o-bench, with one
+# configuration: scripts/urn.config and scripts/urn-bench.config, which
+# turns off the debugging (lockdep, KUnit) that the test kernels carry, so
+# that what is timed is what a production kernel runs.  The selftests are
+# built from the patched tree (the same binary runs on both kernels).
+# BENCH_BOOTS (default 2) boots per kernel, BENCH_REPEAT (default 3) runs
+# per boot.  Logs: build/logs/bench-{base,series}-<boot>/.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=bench
 
-BASE_KART=${BASE_KART:-$BUILD/k-base}
-SERIES_KART=${SERIES_KART:-$BUILD/k-series}
-STOUT=${STOUT:-$BUILD/st}
 BENCH_BOOTS=${BENCH_BOOTS:-2}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
+FRAGMENT=$TOP/scripts/urn-bench.config
 TEST=kvm/x86/user_return_msrs_test
-need_cmd python3 qemu-system-x86_64
+OUT=$BUILD/o-bench
+STOUT=$BUILD/st-bench
+src=$BUILD/src
 
-step "check the builds"
-[ -x "$STOUT/$TEST" ] ||
-	die "${STOUT#$TOP/}/$TEST is missing: run 'make run' first (or set STOUT)"
-for k in "$BASE_KART" "$SERIES_KART"; do
-	[ -f "$k/bzImage" ] ||
-		die "no kernel in ${k#$TOP/}: run 'URN_NO_BASE_CACHE=1 make run' first (or set BASE_KART/SERIES_KART)"
-done
+step "check the Debian packages and the base"
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/base.sh"
+need_cmd python3 qemu-system-x86_64
+base=$(cat "$BUILD/base.commit")
+
+step "build the series and format it"
+"$TOP/scripts/series.sh" patches "$BUILD/out/patches"
+
+# The options the fragment turns off must be off.
+check_config() {
+	local l
+	for l in $(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$FRAGMENT"); do
+		! grep -q "^$l=" "$1/.config" ||
+			die "$l is still set in ${1#$TOP/}/.config: scripts/urn-bench.config did not take"
+	done
+}
+
+step "build the base kernel"
+generated_tree "$src" "$base"
+"$TOP/scripts/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-base" "$FRAGMENT"
+check_config "$BUILD/k-bench-base"
+
+step "apply the series and build the patched kernel"
+mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
+kgit -C "$src" am -q "${pl[@]}" >&2 ||
+	die "git am of the series failed in build/src: run 'make run' to see where"
+"$TOP/scripts/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-series" "$FRAGMENT"
+check_config "$BUILD/k-bench-series"
+"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-bench-series" "$STOUT"
+[ -x "$STOUT/$TEST" ] || die "${STOUT#$TOP/}/$TEST was not built"
 
 list=$BUILD/logs/bench.list
 mkdir -p "$BUILD/logs"
@@ -54,8 +78,7 @@ mkdir -p "$BUILD/logs"
 
 logs=()
 for kernel in base series; do
-	kart=$BASE_KART
-	[ $kernel = series ] && kart=$SERIES_KART
+	kart=$BUILD/k-bench-$kernel
 	for boot in $(seq "$BENCH_BOOTS"); do
 		step "boot $kernel ($boot of $BENCH_BOOTS), one CPU, -icount shift=0,sleep=off"
 		log=$BUILD/logs/bench-$kernel-$boot

@@ -35,3 +35,9 @@ for d in $dirs; do
 		KHDR_INCLUDES="-isystem $kart/hdr/include" >"$out/$d.log" 2>&1 ||
 		{ tail -30 "$out/$d.log" >&2; die "building selftests/$d failed (log: ${out#$TOP/}/$d.log)"; }
 done
+
+# Test scripts are not built; the series' own go next to the binaries.
+for f in kvm/x86/user_return_msrs_reload_test.sh; do
+	[ ! -f "$src/tools/testing/selftests/$f" ] ||
+		install -m 755 "$src/tools/testing/selftests/$f" "$out/$f"
+done
