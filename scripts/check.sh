@@ -10,6 +10,10 @@
 #   sparse      make C=2 on the objects the series touches: no new warning
 #   W=1         make W=1 on the objects the series touches: no new warning
 #   bisect      every prefix of the series builds (KVM_WERROR=y, KVM_*=m)
+#   cross       the series builds for arm64 and s390 with the notifier, its
+#               KUnit suite and the test module built in (x86_64 and riscv64
+#               are built and booted by make run)
+#   loongarch   skipped: Debian 12 has no loongarch64 cross compiler
 #   maintainers scripts/get_maintainer.pl's output is the one recorded in
 #               MAINTAINERS-notes
 #
@@ -243,6 +247,60 @@ else
 		record bisect fail "prefixes that do not build:$bad (build/logs/check/bisect-*.log)"
 	fi
 fi
+
+step "cross: the series builds for arm64 and s390"
+if [ -z "$have_build" ]; then
+	record cross fail "no build of this series: 'make run' first"
+else
+	bad=
+	built=
+	for arch in arm64 s390; do
+		case $arch in
+		arm64) cross=aarch64-linux-gnu- ;;
+		s390) cross=s390x-linux-gnu- ;;
+		esac
+		out=$BUILD/o-$arch
+		info "$arch: tinyconfig + scripts/urn-cross.config in ${out#$TOP/}"
+		if ! command -v "${cross}gcc" >/dev/null; then
+			bad="$bad $arch(no ${cross}gcc)"
+			continue
+		fi
+		cc="${cross}gcc"
+		hostcc=gcc
+		if command -v ccache >/dev/null; then
+			cc="ccache $cc"
+			hostcc="ccache gcc"
+		fi
+		xmake() {
+			make -s -C "$src" O="$out" ARCH=$arch CROSS_COMPILE=$cross \
+				-j"$JOBS" CC="$cc" HOSTCC="$hostcc" "$@"
+		}
+		mkdir -p "$out"
+		if ! { xmake tinyconfig &&
+		       "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+				"$TOP/scripts/urn-cross.config" &&
+		       xmake olddefconfig; } > "$LOG/cross-$arch.log" 2>&1; then
+			bad="$bad $arch(config)"
+			continue
+		fi
+		missing=$(config_missing "$out/.config" "$TOP/scripts/urn-cross.config")
+		if [ -n "$missing" ]; then
+			bad="$bad $arch(options that did not take: $(echo $missing))"
+			continue
+		fi
+		if ! xmake vmlinux modules >> "$LOG/cross-$arch.log" 2>&1; then
+			bad="$bad $arch(build: build/logs/check/cross-$arch.log)"
+			continue
+		fi
+		built="$built $arch"
+	done
+	if [ -n "$bad" ]; then
+		record cross fail "does not build for:$bad"
+	else
+		record cross pass "builds for$built with USER_RETURN_NOTIFIER=y"
+	fi
+fi
+record loongarch skip "not built: Debian 12 has no loongarch64 cross compiler"
 
 python3 - "$RES" "${order[@]}" <<PY
 import json, sys

@@ -40,15 +40,8 @@ kmake tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
 	"$TOP/scripts/urn.config" "$@" >/dev/null
 kmake olddefconfig >/dev/null
-# A fragment line that did not stick is a config error, not a detail.  A
-# later fragment overrides an earlier one ("# CONFIG_X is not set" too).
-missing=$(cat "$TOP/scripts/urn.config" "$@" |
-	sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=\([ym]\)$/\1 \2/p' \
-	       -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*$/\1 -/p' \
-	       -e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 -/p' |
-	awk '{ v[$1] = $2; if (!($1 in seen)) { seen[$1] = 1; o[n++] = $1 } }
-	     END { for (i = 0; i < n; i++) if (v[o[i]] != "-") print o[i] "=" v[o[i]] }' |
-	while read -r l; do grep -qx -- "$l" "$out/.config" || echo "$l"; done)
+# A fragment line that did not stick is a config error, not a detail.
+missing=$(config_missing "$out/.config" "$TOP/scripts/urn.config" "$@")
 # A prefix of the series lacks the options of later patches: bisect builds
 # pass URN_LAX_CONFIG=1.
 [ -z "$missing" ] || [ -n "${URN_LAX_CONFIG:-}" ] ||

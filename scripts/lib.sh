@@ -68,3 +68,18 @@ kgit() {
 	git -c user.name="urn-series" -c user.email="urn-series@localhost" \
 	    -c advice.detachedHead=false -c core.autocrlf=false "$@"
 }
+
+# config_missing CONFIG FRAGMENT...: the "CONFIG_X=y" and "=m" lines of the
+# fragments, merged in order, that CONFIG does not have.  A later fragment
+# overrides an earlier one, "# CONFIG_X is not set" too.
+config_missing() {
+	local config=$1
+	shift
+	cat "$@" |
+	sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=\([ym]\)$/\1 \2/p' \
+	       -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*$/\1 -/p' \
+	       -e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 -/p' |
+	awk '{ v[$1] = $2; if (!($1 in seen)) { seen[$1] = 1; o[n++] = $1 } }
+	     END { for (i = 0; i < n; i++) if (v[o[i]] != "-") print o[i] "=" v[o[i]] }' |
+	while read -r l; do grep -qx -- "$l" "$config" || echo "$l"; done
+}

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the test bench's logs into results, and results into the summary.
 
-  results.py parse LOGDIR KSRC OUT.json    one VM run -> results
+  results.py parse LOGDIR KSRC OUT.json [PREFIX]
+                                           one VM run -> results; with
+                                           PREFIX (a VM with no base run
+                                           beside it), suite names get the
+                                           prefix and any kernel splat fails
   results.py kunitjson IN OUT PREFIX RC    kunit.py run's JSON -> results
   results.py merge OUT.json IN.json...     several result files -> one
   results.py summary BASE.json SERIES.json [EXTRA.json...]
@@ -169,7 +173,7 @@ def parse_kernel_log(console):
     return sorted(splats)
 
 
-def cmd_parse(logdir, ksrc, out):
+def cmd_parse(logdir, ksrc, out, prefix=''):
     console = os.path.join(logdir, 'console.log')
     suites, notes = parse_tests(os.path.join(logdir, 'tests.log'))
     suites.update(parse_kunit(console, ksrc))
@@ -179,6 +183,13 @@ def cmd_parse(logdir, ksrc, out):
         for prog in open(missing).read().split():
             suites.setdefault(suite_of(prog), {})[prog.split('/', 1)[-1]] = 'fail'
             notes.append('%s: not built' % prog)
+    if prefix:
+        suites = {prefix + n: c for n, c in suites.items()}
+        suites[prefix + 'kernel log'] = {
+            'no WARNING, BUG or lockdep splat': 'fail' if splats else 'pass'}
+        notes += ['%ssplat: %s' % (prefix, l) for l in splats[:5]]
+        notes = [n if n.startswith(prefix) else prefix + n for n in notes]
+        splats = []
     json.dump({'suites': suites, 'notes': notes, 'splats': splats},
               open(out, 'w'), indent=1, sort_keys=True)
 
@@ -270,8 +281,8 @@ def cmd_summary(base_path, series_path, extra):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == 'parse':
-        cmd_parse(*argv[2:5])
+    if len(argv) in (5, 6) and argv[1] == 'parse':
+        cmd_parse(*argv[2:])
         return 0
     if len(argv) == 6 and argv[1] == 'kunitjson':
         cmd_kunitjson(*argv[2:6])

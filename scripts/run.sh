@@ -83,6 +83,14 @@ mkdir -p "$LOGS/series"
 "$TOP/scripts/vmrun.sh" "$BUILD/k-series" "$BUILD/st" "$LOGS/series" "$TOP/scripts/tests.list"
 "$TOP/scripts/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json"
 
+step "the second architecture: riscv64 under QEMU TCG"
+rm -f "$RESULTS/riscv.json"
+if ! "$TOP/scripts/riscv.sh" "$src" "$RESULTS/riscv.json" || [ ! -f "$RESULTS/riscv.json" ]; then
+	# A build that broke is a failed test, counted, not the end of the run.
+	printf '{"suites": {"riscv: riscv.sh": {"built, booted and ran the tests": "fail"}}, "notes": ["riscv.sh failed: see build/logs/riscv/"]}\n' \
+		> "$RESULTS/riscv.json"
+fi
+
 for arch in x86_64 riscv; do
 	step "KUnit suites with kunit.py on $arch"
 	"$TOP/scripts/kunit.sh" "$src" "$arch" "$RESULTS/kunit-$arch.json"
@@ -91,4 +99,5 @@ done
 [ -z "${URN_NO_SUMMARY:-}" ] || exit 0
 step "summary (base: $(cat "$BUILD/base.version"))"
 "$TOP/scripts/results.py" summary "$RESULTS/base.json" "$RESULTS/series.json" \
-	"$RESULTS/kunit-x86_64.json" "$RESULTS/kunit-riscv.json" | tee "$RESULTS/summary.txt"
+	"$RESULTS/kunit-x86_64.json" "$RESULTS/kunit-riscv.json" \
+	"$RESULTS/riscv.json" | tee "$RESULTS/summary.txt"

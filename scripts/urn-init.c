@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * urn-init.c: /init of the test VMs that have no busybox (riscv64, built
+ * statically by scripts/riscv.sh).  It does what vmrun.sh's shell init does
+ * on x86: mount the kernel's file systems, load the modules listed in
+ * /tests/modules, run each test of /tests/list under a time limit with its
+ * output on /dev/hvc0 (a virtio console; the kernel's stays on the serial
+ * console), between the URN-BEGIN and URN-END lines that results.py reads,
+ * and end the VM.  The time limit in seconds comes from
+ * "urn_timeout=" on the kernel command line (default 60).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#define MAX_ARGS	16
+
+static double uptime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void load_modules(void)
+{
+	char path[256];
+	FILE *f = fopen("/tests/modules", "r");
+
+	while (f && fscanf(f, "%255s", path) == 1) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+			printf("URN-MODULE-FAILED %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (f)
+		fclose(f);
+}
+
+static int run(char *line, int timeout)
+{
+	char *argv[MAX_ARGS + 1], *dir, *tok;
+	int argc = 0, status;
+	double end;
+	pid_t pid;
+
+	for (tok = strtok(line, " \t\n"); tok && argc < MAX_ARGS; tok = strtok(NULL, " \t\n"))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (!argc)
+		return -1;
+
+	pid = fork();
+	if (pid < 0)
+		return 127;
+	if (!pid) {
+		int null = open("/dev/null", O_RDONLY);
+		char *prog = strdup(argv[0]);
+
+		dir = dirname(strdup(argv[0]));
+		setpgid(0, 0);
+		if (null >= 0)
+			dup2(null, 0);
+		if (chdir("/tests") || chdir(dir))
+			_exit(127);
+		execv(basename(prog), argv);
+		_exit(127);
+	}
+
+	end = uptime() + timeout;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0)
+			return 127;
+		if (uptime() > end) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 137;
+		}
+		usleep(100 * 1000);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(void)
+{
+	const char *t = getenv("urn_timeout");
+	int timeout = t ? atoi(t) : 60;
+	char line[512], name[512];
+	struct utsname uts;
+	FILE *list;
+	int fd;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sys", "/sys", "sysfs", 0, NULL);
+	mount("dev", "/dev", "devtmpfs", 0, NULL);
+	mount("tmp", "/tmp", "tmpfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+
+	fd = open("/dev/hvc0", O_RDWR);
+	if (fd < 0)
+		fd = open("/dev/console", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	uname(&uts);
+	printf("URN-BOOT %s cpus=%ld\n", uts.release, sysconf(_SC_NPROCESSORS_ONLN));
+	load_modules();
+
+	list = fopen("/tests/list", "r");
+	while (list && fgets(line, sizeof(line), list)) {
+		double start = uptime();
+		int rc;
+
+		if (sscanf(line, "%511s", name) != 1)
+			continue;
+		printf("URN-BEGIN %s\n", name);
+		fflush(stdout);
+		rc = run(line, timeout);
+		printf("URN-END %s rc=%d start=%.2f end=%.2f\n", name, rc, start, uptime());
+	}
+	printf("URN-DONE\n");
+	fflush(stdout);
+	sync();
+	/* QEMU runs with -no-reboot: a reboot ends the VM. */
+	reboot(RB_AUTOBOOT);
+	return 0;
+}
