@@ -105,11 +105,14 @@ static int run(char *line, int timeout)
 int main(void)
 {
 	const char *t = getenv("urn_timeout");
-	int timeout = t ? atoi(t) : 60;
+	int timeout = t ? atoi(t) : 0;
 	char line[512], name[512];
 	struct utsname uts;
 	FILE *list;
-	int fd;
+	int fd, i;
+
+	if (timeout <= 0)
+		timeout = 60;
 
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sys", "/sys", "sysfs", 0, NULL);
@@ -118,9 +121,17 @@ int main(void)
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 
-	fd = open("/dev/hvc0", O_RDWR);
-	if (fd < 0)
-		fd = open("/dev/console", O_RDWR);
+	/* The virtio console's port shows up a little after boot. */
+	for (i = 0, fd = -1; i < 50 && fd < 0; i++) {
+		fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
+		if (fd < 0)
+			usleep(100 * 1000);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "urn-init: no /dev/hvc0 (%s): tests on the console\n",
+			strerror(errno));
+		fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	}
 	if (fd >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);

@@ -12,7 +12,9 @@
  * task migrated away from the CPU it loaded the value on (both CPUs must
  * be right), and in a stress run of pinned and migrating threads, after
  * which the layer's counters must account for every value loaded: written,
- * or skipped because the MSR already held it.
+ * or skipped because the MSR already held it.  The counters are per slot:
+ * the count is exact only while no KVM guest (another user of the slot)
+ * runs, which the test checks in /sys/kernel/debug/kvm.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -36,6 +39,7 @@
 
 #define URN_CONTROL		"/sys/kernel/debug/test_user_return_notifier/control"
 #define URM_STATS		"/sys/kernel/debug/x86/user_return_msrs"
+#define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
 #define MAX_CPUS		1024
 #define ROUNDS_PER_CPU		200
 #define SLEEP_US		2000
@@ -192,7 +196,8 @@ static void test_restored_after_sleep(void)
 	bool ok = true;
 	int err, cpu;
 
-	pin(cpus[0]);
+	if (pin(cpus[0]))
+		ksft_exit_fail_perror("sched_setaffinity");
 	err = set_tsc_aux(POISON | 0x51, URN_TEST_ARM_SLEEP, SLEEP_US, 0, &arg);
 	aux = rdtscp_aux();
 	getcpu_aux(&cpu);
@@ -201,8 +206,9 @@ static void test_restored_after_sleep(void)
 		ksft_print_msg("URN_TEST_IOC_SET_MSR: %s\n", strerror(-err));
 		ok = false;
 	} else if (arg.hw != (POISON | 0x51) || aux != own_aux[cpu]) {
-		ksft_print_msg("sleep: hardware held %#llx; RDTSCP %#x on cpu %d, expected %#x\n",
-			       (unsigned long long)arg.hw, aux, cpu, own_aux[cpu]);
+		ksft_print_msg("sleep: hardware held %#llx\n", (unsigned long long)arg.hw);
+		ksft_print_msg("sleep: RDTSCP %#x on cpu %d, expected %#x\n", aux, cpu,
+			       own_aux[cpu]);
 		ok = false;
 	}
 	ksft_test_result(ok, "restored_after_sleep\n");
@@ -224,11 +230,13 @@ static void test_restored_after_migration(void)
 		ksft_test_result_skip("restored_on_both_cpus_after_migration: needs 2 cpus\n");
 		return;
 	}
-	pin(cpus[0]);
+	if (pin(cpus[0]))
+		ksft_exit_fail_perror("sched_setaffinity");
 	err = set_tsc_aux(POISON | 0x3a, URN_TEST_ARM_MIGRATE, 0, cpus[1], &arg);
 	aux_b = rdtscp_aux();
 	getcpu_aux(&cpu_b);
-	pin(cpus[0]);
+	if (pin(cpus[0]))
+		ksft_exit_fail_perror("sched_setaffinity");
 	aux_a = rdtscp_aux();
 	getcpu_aux(&cpu_a);
 	unpin();
@@ -237,9 +245,10 @@ static void test_restored_after_migration(void)
 		ksft_print_msg("URN_TEST_IOC_SET_MSR: %s\n", strerror(-err));
 		ok = false;
 	} else {
-		ksft_print_msg("loaded on cpu %d (hardware %#llx), returned on cpu %d: %#x, back on cpu %d: %#x\n",
-			       arg.set_cpu, (unsigned long long)arg.hw, cpu_b, aux_b,
-			       cpu_a, aux_a);
+		ksft_print_msg("loaded on cpu %d, hardware %#llx\n", arg.set_cpu,
+			       (unsigned long long)arg.hw);
+		ksft_print_msg("returned on cpu %d: %#x, back on cpu %d: %#x\n",
+			       cpu_b, aux_b, cpu_a, aux_a);
 		ok = arg.set_cpu == cpus[0] && arg.hw == (POISON | 0x3a) &&
 		     cpu_b == cpus[1] && aux_b == own_aux[cpu_b] &&
 		     cpu_a == cpus[0] && aux_a == own_aux[cpu_a];
@@ -295,9 +304,9 @@ static void *stress_fn(void *p)
 		    (t->cpu >= 0 ? aux != own_aux[t->cpu] || aux2 != aux :
 				   !is_own_aux(aux) || !is_own_aux(aux2))) {
 			if (!t->wrong)
-				ksft_print_msg("thread on cpu %d: hardware %#llx for %#x, then RDTSCP %#x, RDPID %#x\n",
-					       t->cpu, (unsigned long long)arg.hw, value, aux,
-					       aux2);
+				ksft_print_msg("cpu %d: hw %#llx for %#x; RDTSCP %#x, RDPID %#x\n",
+					       t->cpu, (unsigned long long)arg.hw, value,
+					       aux, aux2);
 			t->wrong++;
 		}
 	}
@@ -305,6 +314,7 @@ static void *stress_fn(void *p)
 }
 
 struct layer_counts {
+	unsigned int refs;
 	unsigned long long writes;
 	unsigned long long skipped;
 	unsigned long long restores;
@@ -328,6 +338,7 @@ static bool read_layer_counts(struct layer_counts *c)
 		if (sscanf(line, "%31s %u %u %d %llu %llu %llu", name, &slot, &refs,
 			   &cpu, &w, &s, &r) != 7 || strcmp(name, "TSC_AUX"))
 			continue;
+		c->refs = refs;
 		c->writes += w;
 		c->skipped += s;
 		c->restores += r;
@@ -337,11 +348,29 @@ static bool read_layer_counts(struct layer_counts *c)
 	return found;
 }
 
+/* KVM names a directory in its debugfs "<pid>-<fd>" for each VM. */
+static int nr_kvm_vms(void)
+{
+	DIR *d = opendir(KVM_DEBUGFS);
+	struct dirent *e;
+	int pid, fd, n = 0;
+
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "%d-%d", &pid, &fd) == 2)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static void test_stress(void)
 {
 	int nr = nr_cpus * STRESS_PINNED_PER_CPU + STRESS_MIGRATING;
 	struct layer_counts c0, c1;
 	unsigned long long writes, skipped, restores;
+	bool exact;
+	int vms;
 	unsigned long sets = 0, wrong = 0, errors = 0;
 	struct stress_thread *t;
 	bool counted, ok;
@@ -353,6 +382,7 @@ static void test_stress(void)
 
 	flush_all_cpus();
 	counted = read_layer_counts(&c0);
+	vms = nr_kvm_vms();
 	stress_stop = 0;
 	for (i = 0; i < nr; i++) {
 		t[i].cpu = i < nr_cpus * STRESS_PINNED_PER_CPU ?
@@ -373,30 +403,38 @@ static void test_stress(void)
 	/* Every CPU that still holds a value of ours restores it now. */
 	flush_all_cpus();
 	counted = counted && read_layer_counts(&c1);
+	vms += nr_kvm_vms();
 
-	ksft_print_msg("stress: %d threads on %d cpus for %d s: %lu values loaded, %lu wrong reads, %lu errors\n",
-		       nr, nr_cpus, STRESS_SECONDS, sets, wrong, errors);
+	ksft_print_msg("stress: %d threads on %d cpus for %d s\n", nr, nr_cpus,
+		       STRESS_SECONDS);
+	ksft_print_msg("stress: %lu values loaded, %lu wrong reads, %lu errors\n",
+		       sets, wrong, errors);
 	ok = sets && !wrong && !errors;
 	ksft_test_result(ok, "stress_never_sees_a_wrong_value\n");
 
 	if (!counted) {
-		ksft_test_result_fail("layer_counts_exact: cannot read TSC_AUX from %s\n",
-				      URM_STATS);
+		ksft_test_result_fail("layer_counts: no TSC_AUX in %s\n", URM_STATS);
 		return;
 	}
 	/*
 	 * Each load is written, or skipped when the MSR holds the value
 	 * already (another thread's, not yet restored because that thread
 	 * was preempted before its return).  Each restore undoes at least
-	 * one write, and every CPU is back at the host value now.
+	 * one write, and every CPU is back at the host value now.  A guest
+	 * that ran meanwhile counts on the same slot.
 	 */
 	writes = c1.writes - c0.writes;
 	skipped = c1.skipped - c0.skipped;
 	restores = c1.restores - c0.restores;
-	ksft_print_msg("layer: %llu writes, %llu skipped, %llu restores of TSC_AUX for %lu values\n",
+	exact = c1.refs == 1 || !vms;
+	ksft_print_msg("layer: %llu writes, %llu skipped, %llu restores for %lu values\n",
 		       writes, skipped, restores, sets);
-	ksft_test_result(writes + skipped == sets && restores && restores <= writes,
-			 "layer_counts_exact\n");
+	if (!exact)
+		ksft_print_msg("layer: %d KVM guests share the slot: not an exact count\n",
+			       vms);
+	ksft_test_result((exact ? writes + skipped == sets : writes + skipped >= sets) &&
+			 restores && restores <= writes,
+			 "layer_counts_%s\n", exact ? "exact" : "at_least");
 }
 
 int main(int argc, char **argv)
@@ -417,7 +455,9 @@ int main(int argc, char **argv)
 			       URN_CONTROL, strerror(errno));
 	err = set_tsc_aux(getcpu_aux(NULL), 0, 0, 0, &arg);
 	if (err == -ENOTTY)
-		ksft_exit_skip("the test module has no URN_TEST_IOC_SET_MSR: no user-return MSR layer\n");
+		ksft_exit_skip("no URN_TEST_IOC_SET_MSR: no user-return MSR layer\n");
+	if (err)
+		ksft_exit_fail_msg("URN_TEST_IOC_SET_MSR: %s\n", strerror(-err));
 
 	if (sched_getaffinity(0, sizeof(all_cpus), &all_cpus))
 		ksft_exit_fail_perror("sched_getaffinity");
