@@ -13,7 +13,8 @@
 #   cross       the series builds for arm64 and s390 with the notifier, its
 #               KUnit suite and the test module built in (x86_64 and riscv64
 #               are built and booted by make run)
-#   loongarch   skipped: Debian 12 has no loongarch64 cross compiler
+#   loongarch   skipped: Debian 12 has no loongarch64 cross compiler; see
+#               make loongarch (scripts/loongarch.sh)
 #   maintainers scripts/get_maintainer.pl's output is the one recorded in
 #               MAINTAINERS-notes
 #
@@ -300,7 +301,7 @@ else
 		record cross pass "builds for$built with USER_RETURN_NOTIFIER=y"
 	fi
 fi
-record loongarch skip "not built: Debian 12 has no loongarch64 cross compiler"
+record loongarch skip "not built here: Debian 12 has no loongarch64 cross compiler (make loongarch builds it in a Debian 13 root)"
 
 python3 - "$RES" "${order[@]}" <<PY
 import json, sys
