@@ -75,12 +75,12 @@ echo user_return_notifier/user_return_notifier_test > "$root/tests/list"
 
 step "boot QEMU virt (riscv64, TCG, two harts)"
 set +e
-timeout -s KILL 1200 qemu-system-riscv64 -machine virt -smp 2 -m 2G -bios default \
+timeout -s KILL 600 qemu-system-riscv64 -machine virt -smp 2 -m 2G -bios default \
 	-nographic -no-reboot -monitor none -serial "file:$logdir/console.log" \
 	-device virtio-serial-device -chardev "file,id=tests,path=$logdir/tests.log" \
 	-device virtconsole,chardev=tests \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$logdir/initramfs.cpio" \
-	-append "console=ttyS0 loglevel=7 panic=-1 oops=panic rdinit=/init urn_timeout=$TEST_TIMEOUT" \
+	-append "console=ttyS0 earlycon loglevel=7 panic=-1 oops=panic rdinit=/init urn_timeout=$TEST_TIMEOUT" \
 	</dev/null >"$logdir/qemu.log" 2>&1
 rc=$?
 set -e
