@@ -91,13 +91,14 @@ if ! "$TOP/scripts/riscv.sh" "$src" "$RESULTS/riscv.json" || [ ! -f "$RESULTS/ri
 		> "$RESULTS/riscv.json"
 fi
 
-for arch in x86_64 riscv; do
-	step "KUnit suites with kunit.py on $arch"
-	"$TOP/scripts/kunit.sh" "$src" "$arch" "$RESULTS/kunit-$arch.json"
-done
+# kunit.py on x86_64, as a user would run the suites.  On riscv the same
+# generic suite already ran at boot of riscv.sh's kernel; 'kunit.sh SRC
+# riscv OUT' runs it with kunit.py there too (not in make test: a second
+# cold riscv kernel build).
+step "KUnit suites with kunit.py on x86_64"
+"$TOP/scripts/kunit.sh" "$src" x86_64 "$RESULTS/kunit-x86_64.json"
 
 [ -z "${URN_NO_SUMMARY:-}" ] || exit 0
 step "summary (base: $(cat "$BUILD/base.version"))"
 "$TOP/scripts/results.py" summary "$RESULTS/base.json" "$RESULTS/series.json" \
-	"$RESULTS/kunit-x86_64.json" "$RESULTS/kunit-riscv.json" \
-	"$RESULTS/riscv.json" | tee "$RESULTS/summary.txt"
+	"$RESULTS/kunit-x86_64.json" "$RESULTS/riscv.json" | tee "$RESULTS/summary.txt"
