@@ -108,8 +108,12 @@ check_version "$BUILD/base.tmp"
 step "make it a git tree with one commit, tagged $BASE_TAG"
 (
 	cd "$BUILD/base.tmp"
-	# Fixed dates: the same package gives the same base commit anywhere.
+	# Fixed identity and dates: the same package gives the same base
+	# commit anywhere, whatever the caller exported (series.sh sets the
+	# series' author in the environment).
 	export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+	export GIT_AUTHOR_NAME=urn-series GIT_AUTHOR_EMAIL=urn-series@localhost
+	export GIT_COMMITTER_NAME=urn-series GIT_COMMITTER_EMAIL=urn-series@localhost
 	kgit init -q -b base
 	# Debian's tarball ignores everything at the top level: force the add.
 	kgit add -A -f
