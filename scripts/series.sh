@@ -75,7 +75,9 @@ format_series() {
 	local tree=$1 base=$2 out=$3 cover subj
 	rm -rf "$out"
 	mkdir -p "$out"
-	git -C "$tree" format-patch -q --no-signature --zero-commit \
+	# A fixed abbreviation: git's default grows with the object count,
+	# which differs between a fresh base and a packed one.
+	git -C "$tree" -c core.abbrev=9 format-patch -q --no-signature --zero-commit \
 		--cover-letter --base="$base" -o "$out" "$base..HEAD" >/dev/null
 	cover=$(ls "$out"/0000-cover-letter.patch)
 	subj=$(sed -n '1p' "$TOP/cover-letter")
