@@ -100,7 +100,8 @@ import sys
 from collections import defaultdict
 
 LINE = re.compile(r'^bench: scenario="([^"]*)" iters=(\d+) writes=(-?\d+) '
-                  r'foreign=(-?\d+) min_writes=(\d+) ticks=(\d+)')
+                  r'foreign=(-?\d+) min_writes=(\d+) ticks_iters=(\d+) '
+                  r'ticks=(-?\d+)')
 writes = defaultdict(set)       # (kernel, scenario) -> writes per iteration
 minimum = {}
 foreign = defaultdict(int)      # kernel -> writes by other tasks, all runs
@@ -113,7 +114,7 @@ for arg in sys.argv[1:]:
         if not m:
             continue
         sc = m.group(1)
-        iters, w, fw, mw, t = (int(m.group(i)) for i in range(2, 7))
+        iters, w, fw, mw, ti, t = (int(m.group(i)) for i in range(2, 8))
         if sc not in order:
             order.append(sc)
         # A restore by another task (busybox's timeout waking up) and
@@ -121,7 +122,8 @@ for arg in sys.argv[1:]:
         writes[kernel, sc].add((w - 2 * fw) / iters if w >= 0 else None)
         foreign[kernel] += fw
         minimum[sc] = mw / iters
-        ticks[kernel, sc].append(t / iters)
+        if t >= 0:
+            ticks[kernel, sc].append(t / ti)
 
 def fmt_w(s):
     if not s or None in s:
@@ -143,18 +145,21 @@ for sc in order:
     tb, ts = ticks['base', sc], ticks['series', sc]
     mb = median(tb) if tb else None
     ms = median(ts) if ts else None
-    worst = max(worst, spread(tb), spread(ts))
+    if tb and ts:
+        worst = max(worst, spread(tb), spread(ts))
     rows.append((sc, fmt_w(writes['base', sc]), fmt_w(writes['series', sc]),
                  '%.2f' % minimum[sc],
                  '%.1f' % mb if mb else 'n/a', '%.1f' % ms if ms else 'n/a',
                  '%.3f' % (ms / mb) if mb and ms else 'n/a',
-                 '%.2f/%.2f' % (spread(tb), spread(ts))))
+                 '%.2f/%.2f' % (spread(tb), spread(ts)) if tb and ts
+                 else 'n/a'))
 wid = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
 for r in [head] + rows:
     print('  '.join(c.ljust(wid[i]) if i == 0 else c.rjust(wid[i])
                     for i, c in enumerate(r)))
 print()
-print('ticks/it: median TSC ticks per iteration under -icount (one CPU);')
+print('ticks/it: median TSC ticks per iteration under -icount (one CPU),')
+print('  n/a where the guest halts: the clock jumps to its timer then;')
 print('spread %%: (max-min)/median over all runs and boots (base/series);'
       ' largest %.2f%%.' % worst)
 print('writes/it: msr:write_msr events on the switched MSRs per iteration,')

@@ -113,7 +113,7 @@ static bool urm_slot_active(unsigned int slot)
 }
 
 /* Read the host value of @slot on this CPU, unless already done. */
-static int urm_snapshot(struct urm_cpu *c, unsigned int slot)
+static __always_inline int urm_snapshot(struct urm_cpu *c, unsigned int slot)
 {
 	u64 val;
 	int err;
@@ -131,7 +131,7 @@ static int urm_snapshot(struct urm_cpu *c, unsigned int slot)
 	return 0;
 }
 
-static void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
+static __always_inline void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
 {
 	struct urm_values *v = &c->values[slot];
 	u32 msr = urm_msrs[slot];
@@ -221,8 +221,9 @@ static int __urm_find(u32 msr)
 	unsigned long active = smp_load_acquire(&urm_active);
 	unsigned int slot;
 
-	for_each_set_bit(slot, &active, USER_RETURN_MSR_MAX_SLOTS) {
-		if (READ_ONCE(urm_msrs[slot]) == msr)
+	/* KVM asks on every guest access to TSC_AUX: keep it short. */
+	for (slot = 0; active; slot++, active >>= 1) {
+		if ((active & 1) && READ_ONCE(urm_msrs[slot]) == msr)
 			return slot;
 	}
 	return -ENOENT;
@@ -353,6 +354,58 @@ int user_return_msr_find(u32 msr)
 }
 EXPORT_SYMBOL_GPL(user_return_msr_find);
 
+/*
+ * user_return_msr_set() when the hardware may have to change; out of line,
+ * so that the common case needs no stack frame.
+ */
+static noinline int urm_set_slow(struct urm_cpu *c, unsigned int slot, u64 value,
+			u64 mask)
+{
+	struct urm_values *v;
+	unsigned long flags;
+	int err = 0;
+	u32 msr;
+
+	if (WARN_ON_ONCE(slot >= USER_RETURN_MSR_MAX_SLOTS))
+		return -EINVAL;
+
+	v = &c->values[slot];
+
+	local_irq_save(flags);
+	/* A slot valid on this CPU is active, see user_return_msr_set(). */
+	if (unlikely(!(c->valid & BIT(slot)))) {
+		if (WARN_ON_ONCE(!urm_slot_active(slot))) {
+			err = -EINVAL;
+			goto out;
+		}
+		err = urm_snapshot(c, slot);
+		if (err)
+			goto out;
+	}
+
+	value = (value & mask) | (v->host & ~mask);
+	if (value == v->curr) {
+		c->stats[slot].skipped++;
+		goto out;
+	}
+
+	msr = urm_msrs[slot];
+	err = user_return_msr_wrmsr(msr, value);
+	trace_user_return_msr_write(slot, msr, value, err);
+	if (err) {
+		c->stats[slot].faults++;
+		goto out;
+	}
+
+	v->curr = value;
+	c->stats[slot].writes++;
+	if (!user_return_notifier_registered(&c->urn))
+		user_return_notifier_register(&c->urn);
+out:
+	local_irq_restore(flags);
+	return err;
+}
+
 /**
  * user_return_msr_set() - Load a value into a user-return MSR
  * @slot: the slot, from user_return_msr_add()
@@ -369,46 +422,27 @@ EXPORT_SYMBOL_GPL(user_return_msr_find);
  */
 int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 {
+	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
 	struct urm_values *v;
-	unsigned long flags;
-	struct urm_cpu *c;
-	u32 msr;
-	int err;
 
 	lockdep_assert_preemption_disabled();
 
-	if (WARN_ON_ONCE(!urm_slot_active(slot)))
-		return -EINVAL;
-
-	msr = urm_msrs[slot];
-	c = this_cpu_ptr(&urm_cpus);
-	v = &c->values[slot];
-
-	local_irq_save(flags);
-	err = urm_snapshot(c, slot);
-	if (err)
-		goto out;
-
-	value = (value & mask) | (v->host & ~mask);
-	if (value == v->curr) {
-		c->stats[slot].skipped++;
-		goto out;
+	/*
+	 * The common case, entering a guest again whose value is loaded
+	 * already: only read the cache, so interrupts can stay enabled.  A
+	 * valid slot is an active one (removing a slot invalidates it on
+	 * every CPU first).  An interrupt that restores the host value here
+	 * (the reboot IPI) leaves cache and hardware in agreement; it only
+	 * makes this value stale, and a CPU that reboots runs no guest.
+	 */
+	if (likely(slot < USER_RETURN_MSR_MAX_SLOTS && (c->valid & BIT(slot)))) {
+		v = &c->values[slot];
+		if (likely(((value & mask) | (v->host & ~mask)) == v->curr)) {
+			c->stats[slot].skipped++;
+			return 0;
+		}
 	}
-
-	err = user_return_msr_wrmsr(msr, value);
-	trace_user_return_msr_write(slot, msr, value, err);
-	if (err) {
-		c->stats[slot].faults++;
-		goto out;
-	}
-
-	v->curr = value;
-	c->stats[slot].writes++;
-	if (!user_return_notifier_registered(&c->urn))
-		user_return_notifier_register(&c->urn);
-out:
-	local_irq_restore(flags);
-	return err;
+	return urm_set_slow(c, slot, value, mask);
 }
 EXPORT_SYMBOL_GPL(user_return_msr_set);
 
