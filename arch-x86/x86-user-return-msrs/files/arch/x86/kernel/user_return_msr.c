@@ -358,8 +358,8 @@ EXPORT_SYMBOL_GPL(user_return_msr_find);
  * user_return_msr_set() when the hardware may have to change; out of line,
  * so that the common case needs no stack frame.
  */
-static noinline int urm_set_slow(struct urm_cpu *c, unsigned int slot, u64 value,
-			u64 mask)
+static noinline int urm_set_slow(struct urm_cpu *c, unsigned int slot,
+				 u64 value, u64 mask)
 {
 	struct urm_values *v;
 	unsigned long flags;

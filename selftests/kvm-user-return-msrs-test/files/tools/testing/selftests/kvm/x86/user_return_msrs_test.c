@@ -600,7 +600,7 @@ struct result {
 };
 
 static struct result run_scenario(const struct scenario *s, int nr_runs,
-				   bool timed)
+				  bool timed)
 {
 	struct kvm_vcpu *vcpus[NR_VCPUS];
 	struct msr_set vals[NR_VCPUS];
@@ -747,9 +747,10 @@ static void bench_scenario(const struct scenario *s)
 		ticks = t.ticks;
 	}
 
-	printf("bench: scenario=\"%s\" iters=%d writes=%ld foreign=%ld min_writes=%ld ticks_iters=%d ticks=%ld\n",
-	       s->name, w.iters, w.writes, w.foreign, w.max_writes, t.iters,
-	       ticks);
+	printf("bench: scenario=\"%s\" iters=%d writes=%ld foreign=%ld ",
+	       s->name, w.iters, w.writes, w.foreign);
+	printf("min_writes=%ld ticks_iters=%d ticks=%ld\n",
+	       w.max_writes, t.iters, ticks);
 }
 
 static void init_cpus(void)
