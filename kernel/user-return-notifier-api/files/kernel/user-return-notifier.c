@@ -9,12 +9,11 @@
  * its last step.  A CPU that goes offline fires its pending notifiers from
  * its hotplug thread instead.
  *
- * Each function works on the list of the CPU it runs on, so its caller must
- * stay on that CPU: preemption or interrupts disabled, or the CPU's hotplug
- * thread (KVM drops its notifier from its CPU-offline callback with
- * interrupts enabled).  The list is only changed with interrupts disabled,
- * so a task or an IPI that preempts such a caller never sees it half
- * updated.  Not NMI safe.
+ * Each function works on the list of the CPU it runs on and is called
+ * with interrupts disabled: the caller stays on that CPU, and neither a task
+ * nor an IPI that would change the list (the reboot IPI of KVM) can see it
+ * half updated.  The exit to user mode and the users' own paths run with
+ * interrupts disabled anyway, so this costs them nothing.  Not NMI safe.
  */
 
 #include <linux/cpuhotplug.h>
@@ -37,12 +36,6 @@ static DEFINE_PER_CPU(struct hlist_head, return_notifier_list);
 /* Enables the context-switch hand-over of TIF_USER_RETURN_NOTIFY. */
 DEFINE_STATIC_KEY_FALSE(user_return_notifier_key);
 EXPORT_SYMBOL_IF_KUNIT(user_return_notifier_key);
-
-/* What every caller guarantees: it cannot move to another CPU. */
-static inline void urn_assert_pinned(void)
-{
-	lockdep_assert(!preemptible() || is_percpu_thread());
-}
 
 /**
  * user_return_notifier_enable - make ready for user-return notifiers
@@ -71,14 +64,14 @@ EXPORT_SYMBOL_GPL(user_return_notifier_enable);
  *
  * Registering a registered notifier is a bug: it warns and changes nothing.
  *
- * Context: Preemption or interrupts disabled, or this CPU's hotplug thread.
+ * Context: Interrupts disabled.
  */
 void user_return_notifier_register(struct user_return_notifier *urn)
 {
-	urn_assert_pinned();
-	WARN_ON_ONCE(!static_key_enabled(&user_return_notifier_key));
+	lockdep_assert_irqs_disabled();
+	/* A patched jump, where static_key_enabled() would be a call. */
+	WARN_ON_ONCE(!static_branch_unlikely(&user_return_notifier_key));
 
-	guard(irqsave)();
 	if (WARN_ON_ONCE(user_return_notifier_registered(urn)))
 		return;
 	hlist_add_head(&urn->link, this_cpu_ptr(&return_notifier_list));
@@ -97,14 +90,12 @@ EXPORT_SYMBOL_GPL(user_return_notifier_register);
  * Unregistering a notifier that is not registered is a bug: it warns and
  * changes nothing.
  *
- * Context: Preemption or interrupts disabled, or this CPU's hotplug thread;
- * on the CPU @urn was registered on.
+ * Context: Interrupts disabled, on the CPU @urn was registered on.
  */
 void user_return_notifier_unregister(struct user_return_notifier *urn)
 {
-	urn_assert_pinned();
+	lockdep_assert_irqs_disabled();
 
-	guard(irqsave)();
 	if (WARN_ON_ONCE(!user_return_notifier_registered(urn)))
 		return;
 	hlist_del_init(&urn->link);
@@ -113,27 +104,33 @@ void user_return_notifier_unregister(struct user_return_notifier *urn)
 }
 EXPORT_SYMBOL_GPL(user_return_notifier_unregister);
 
+/* Out of line, so that the exit to user mode does not pay for its registers. */
+static noinline void urn_trace_fire(struct user_return_notifier *urn)
+{
+	trace_user_return_notifier_fire(urn);
+}
+
 /**
  * fire_user_return_notifiers - call this CPU's user-return notifiers
  *
- * Call each notifier registered on this CPU, with interrupts disabled.  The
- * generic exit to user mode calls this when TIF_USER_RETURN_NOTIFY is set,
- * and so does the CPU-offline path.
+ * Call each notifier registered on this CPU.  The generic exit to user
+ * mode calls this when TIF_USER_RETURN_NOTIFY is set, and so does the
+ * CPU-offline path.
  *
- * Context: Preemption or interrupts disabled, or this CPU's hotplug thread.
+ * Context: Interrupts disabled.
  */
 void fire_user_return_notifiers(void)
 {
 	struct user_return_notifier *urn;
 	struct hlist_node *next;
 
-	urn_assert_pinned();
+	lockdep_assert_irqs_disabled();
 
-	guard(irqsave)();
 	/* _safe: the callback may unregister @urn. */
 	hlist_for_each_entry_safe(urn, next, this_cpu_ptr(&return_notifier_list),
 				  link) {
-		trace_user_return_notifier_fire(urn);
+		if (trace_user_return_notifier_fire_enabled())
+			urn_trace_fire(urn);
 		urn->on_user_return(urn);
 	}
 }
@@ -145,6 +142,7 @@ EXPORT_SYMBOL_GPL(fire_user_return_notifiers);
  */
 VISIBLE_IF_KUNIT int user_return_notifier_cpu_offline(unsigned int cpu)
 {
+	guard(irqsave)();
 	fire_user_return_notifiers();
 	return 0;
 }

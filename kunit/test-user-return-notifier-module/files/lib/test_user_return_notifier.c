@@ -23,6 +23,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/rwsem.h>
@@ -112,14 +113,14 @@ static long urn_test_arm(struct urn_test_arm __user *uarg)
 	slot->urn.on_user_return = urn_test_on_user_return;
 	atomic_inc(&urn_test_pending);
 
-	/* The notifier list is per CPU: stay on this one while registering. */
-	preempt_disable();
+	/* The notifier list is per CPU and changes with interrupts disabled. */
+	local_irq_disable();
 	slot->rec.arm_cpu = smp_processor_id();
 	slot->rec.arm_pid = task_pid_nr(current);
 	slot->rec.arm_seq = atomic64_inc_return(&urn_test_seq);
 	slot->rec.flags = URN_TEST_REC_ARMED;
 	user_return_notifier_register(&slot->urn);
-	preempt_enable();
+	local_irq_enable();
 
 	/* Tell user space the slot before any step that may block. */
 	arg.slot = idx;

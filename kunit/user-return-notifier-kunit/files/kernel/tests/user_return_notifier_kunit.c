@@ -7,9 +7,9 @@
  * and call the context-switch hand-over and the CPU-offline callback
  * directly as well as through a real context switch and remove_cpu().
  *
- * Each case keeps preemption disabled while it has a notifier registered,
- * so that the notifier stays on the CPU the case checks, and checks the
- * results after preemption is enabled again.
+ * Each case keeps interrupts disabled while it has a notifier registered,
+ * as the API requires, so that the notifier stays on the CPU the case
+ * checks, and checks the results after interrupts are enabled again.
  *
  * Not covered here: the real exit to user mode (see the test module and its
  * kselftest), and NMI context.  On a system where another user (KVM) has a
@@ -22,8 +22,8 @@
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
+#include <linux/irqflags.h>
 #include <linux/kthread.h>
-#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/smp.h>
@@ -80,18 +80,19 @@ static bool urn_flag(void)
 }
 
 /*
- * Pin the case to this CPU.  Returns false if a notifier of someone else is
- * already pending here, which would make the flag checks meaningless.
+ * Pin the case to this CPU, with interrupts disabled.  Returns false if a
+ * notifier of someone else is already pending here, which would make the
+ * flag checks meaningless.
  */
 static bool urn_pin(void)
 {
-	preempt_disable();
+	local_irq_disable();
 	return !urn_flag();
 }
 
 static void urn_unpin(void)
 {
-	preempt_enable();
+	local_irq_enable();
 }
 
 static void urn_skip_if_busy(struct kunit *test, bool clean)
@@ -128,7 +129,7 @@ static void urn_test_fire(struct kunit *test)
 	unsigned int calls_registered, calls_after;
 	int cpu;
 
-	preempt_disable();
+	local_irq_disable();
 	cpu = smp_processor_id();
 	/* Nothing registered: nothing to call. */
 	fire_user_return_notifiers();
@@ -140,7 +141,7 @@ static void urn_test_fire(struct kunit *test)
 	user_return_notifier_unregister(&a.urn);
 	fire_user_return_notifiers();
 	calls_after = a.calls;
-	preempt_enable();
+	local_irq_enable();
 
 	KUNIT_EXPECT_EQ(test, calls_registered, 2);
 	KUNIT_EXPECT_EQ(test, calls_after, 2);
@@ -154,7 +155,7 @@ static void urn_test_registered(struct kunit *test)
 	struct urn_probe a = URN_PROBE(1, NULL);
 	bool zeroed, reg, unreg, rereg;
 
-	preempt_disable();
+	local_irq_disable();
 	/* Before: a zeroed notifier reads as not registered. */
 	zeroed = user_return_notifier_registered(&a.urn);
 	user_return_notifier_register(&a.urn);
@@ -165,7 +166,7 @@ static void urn_test_registered(struct kunit *test)
 	user_return_notifier_register(&a.urn);
 	rereg = user_return_notifier_registered(&a.urn);
 	user_return_notifier_unregister(&a.urn);
-	preempt_enable();
+	local_irq_enable();
 
 	KUNIT_EXPECT_FALSE(test, zeroed);
 	KUNIT_EXPECT_TRUE(test, reg);
@@ -212,7 +213,7 @@ static void urn_test_order(struct kunit *test)
 	struct urn_probe b = URN_PROBE(2, &log);
 	struct urn_probe c = URN_PROBE(3, &log);
 
-	preempt_disable();
+	local_irq_disable();
 	user_return_notifier_register(&a.urn);
 	user_return_notifier_register(&b.urn);
 	user_return_notifier_register(&c.urn);
@@ -220,7 +221,7 @@ static void urn_test_order(struct kunit *test)
 	user_return_notifier_unregister(&a.urn);
 	user_return_notifier_unregister(&b.urn);
 	user_return_notifier_unregister(&c.urn);
-	preempt_enable();
+	local_irq_enable();
 
 	KUNIT_ASSERT_EQ(test, log.len, 3);
 	KUNIT_EXPECT_EQ(test, log.id[0], 3);
@@ -259,7 +260,7 @@ static void urn_test_unregister_in_callback_middle(struct kunit *test)
 	bool a_reg, b_reg, c_reg;
 
 	b.unregister_self = true;
-	preempt_disable();
+	local_irq_disable();
 	user_return_notifier_register(&a.urn);
 	user_return_notifier_register(&b.urn);
 	user_return_notifier_register(&c.urn);
@@ -271,7 +272,7 @@ static void urn_test_unregister_in_callback_middle(struct kunit *test)
 	fire_user_return_notifiers();
 	user_return_notifier_unregister(&a.urn);
 	user_return_notifier_unregister(&c.urn);
-	preempt_enable();
+	local_irq_enable();
 
 	KUNIT_EXPECT_TRUE(test, a_reg);
 	KUNIT_EXPECT_FALSE(test, b_reg);
@@ -296,13 +297,13 @@ static void urn_test_register_in_callback(struct kunit *test)
 
 	a.unregister_self = true;
 	a.register_other = &b.urn;
-	preempt_disable();
+	local_irq_disable();
 	user_return_notifier_register(&a.urn);
 	fire_user_return_notifiers();
 	b_calls_first = b.calls;
 	fire_user_return_notifiers();
 	user_return_notifier_unregister(&b.urn);
-	preempt_enable();
+	local_irq_enable();
 
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
 	KUNIT_EXPECT_EQ(test, b_calls_first, 0);
@@ -473,11 +474,11 @@ static void urn_test_context_switch(struct kunit *test)
 		usleep_range(100, 1000);
 	flag_asleep = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
 
-	preempt_disable();
+	local_irq_disable();
 	same_cpu = smp_processor_id() == cpu;
 	if (same_cpu)
 		flag_on_me = urn_flag();
-	preempt_enable();
+	local_irq_enable();
 
 	complete(&sw.go);
 	kthread_stop(t);
@@ -517,9 +518,9 @@ static long urn_register_here(void *data)
 {
 	struct urn_probe *p = data;
 
-	preempt_disable();
+	local_irq_disable();
 	user_return_notifier_register(&p->urn);
-	preempt_enable();
+	local_irq_enable();
 	return 0;
 }
 
@@ -527,10 +528,10 @@ static long urn_unregister_here(void *data)
 {
 	struct urn_probe *p = data;
 
-	preempt_disable();
+	local_irq_disable();
 	if (user_return_notifier_registered(&p->urn))
 		user_return_notifier_unregister(&p->urn);
-	preempt_enable();
+	local_irq_enable();
 	return 0;
 }
 
@@ -578,10 +579,10 @@ static void urn_test_tracepoint(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ret, 0);
 
 	a.unregister_self = true;
-	preempt_disable();
+	local_irq_disable();
 	user_return_notifier_register(&a.urn);
 	fire_user_return_notifiers();
-	preempt_enable();
+	local_irq_enable();
 
 	unregister_trace_user_return_notifier_fire(urn_trace_probe, &seen);
 	tracepoint_synchronize_unregister();

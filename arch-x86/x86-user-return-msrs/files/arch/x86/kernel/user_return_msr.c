@@ -13,15 +13,16 @@
  * user_return_msr_add() and given back by user_return_msr_remove(); slots are
  * reference counted by MSR, so several users, or one module loaded many
  * times, share one slot.  Each CPU keeps, per slot, the host value and the
- * value the hardware holds now.  The host value is read when a CPU comes
- * online (through this layer's own CPU-hotplug state, after the bring-up
- * code has set the host values) or, for a slot added later, the first time
- * the slot is used on that CPU.
+ * value the hardware holds now, and the mask of the slots that hold another
+ * value than the host's: the notifier restores those, and only those.  The
+ * host value is read when a CPU comes online (through this layer's own
+ * CPU-hotplug state, after the bring-up code has set the host values) or,
+ * for a slot added later, the first time the slot is used on that CPU.
  *
- * All per-CPU state is changed with interrupts disabled, so that
- * user_return_msr_restore_host() may run from an interrupt (the IPI that
- * disables virtualization on reboot) that hits user_return_msr_set() on the
- * same CPU.  The MSRs are accessed through user_return_msr_rdmsr() and
+ * All per-CPU state but the counters of user_return_msr_set()'s common case
+ * is changed with interrupts disabled, so that user_return_msr_restore_host()
+ * may run from an interrupt (the IPI that disables virtualization on reboot)
+ * that hits user_return_msr_set() on the same CPU.  The MSRs are accessed through user_return_msr_rdmsr() and
  * user_return_msr_wrmsr(), which KUnit can replace.
  */
 
@@ -51,17 +52,23 @@
 
 static_assert(USER_RETURN_MSR_MAX_SLOTS <= BITS_PER_LONG);
 
-struct urm_values {
+/*
+ * One slot on one CPU: the host value, the value loaded now, counters.  A
+ * cache line each, which also makes finding one a shift.
+ */
+struct urm_slot {
 	u64 host;
 	u64 curr;
-};
+	struct user_return_msr_stats stats;
+} __aligned(64);
 
 struct urm_cpu {
 	struct user_return_notifier urn;
 	/* Slots whose host value has been read on this CPU. */
 	unsigned long valid;
-	struct urm_values values[USER_RETURN_MSR_MAX_SLOTS];
-	struct user_return_msr_stats stats[USER_RETURN_MSR_MAX_SLOTS];
+	/* Slots that hold another value than the host's; the notifier is armed. */
+	unsigned long dirty;
+	struct urm_slot slots[USER_RETURN_MSR_MAX_SLOTS];
 };
 
 static void urm_on_user_return(struct user_return_notifier *urn);
@@ -125,38 +132,56 @@ static __always_inline int urm_snapshot(struct urm_cpu *c, unsigned int slot)
 	if (err)
 		return err;
 
-	c->values[slot].host = val;
-	c->values[slot].curr = val;
+	c->slots[slot].host = val;
+	c->slots[slot].curr = val;
 	c->valid |= BIT(slot);
 	return 0;
 }
 
-static __always_inline void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
+/*
+ * The tracepoints and the fault handling are out of line: in the paths
+ * that the return to user mode times, only the slot's state and the MSR
+ * write's own tracepoint remain.
+ */
+static noinline void urm_trace_restore(struct urm_cpu *c, unsigned int slot,
+				       int err)
 {
-	struct urm_values *v = &c->values[slot];
-	u32 msr = urm_msrs[slot];
-	int err;
-
-	err = user_return_msr_wrmsr(msr, v->host);
-	trace_user_return_msr_restore(slot, msr, v->host, err);
-	if (WARN_ONCE(err, "restoring MSR %#x to %#llx faulted\n", msr, v->host)) {
-		c->stats[slot].faults++;
-		return;
-	}
-	v->curr = v->host;
-	c->stats[slot].restores++;
+	trace_user_return_msr_restore(slot, urm_msrs[slot], c->slots[slot].host,
+				      err);
 }
 
-static bool urm_dirty(struct urm_cpu *c)
+static noinline void urm_trace_write(struct urm_cpu *c, unsigned int slot,
+				     u64 value, int err)
 {
-	unsigned long valid = c->valid;
-	unsigned int slot;
+	trace_user_return_msr_write(slot, urm_msrs[slot], value, err);
+}
 
-	for_each_set_bit(slot, &valid, USER_RETURN_MSR_MAX_SLOTS) {
-		if (c->values[slot].curr != c->values[slot].host)
-			return true;
+/* A restore that faults is a bug: the slot stays dirty. */
+static noinline void urm_restore_fault(struct urm_cpu *c, unsigned int slot,
+				       int err)
+{
+	urm_trace_restore(c, slot, err);
+	WARN_ONCE(1, "restoring MSR %#x to %#llx faulted\n", urm_msrs[slot],
+		  c->slots[slot].host);
+	c->slots[slot].stats.faults++;
+	__set_bit(slot, &c->dirty);
+}
+
+/* Write the host value of @slot back; the caller clears its dirty bit. */
+static __always_inline void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
+{
+	struct urm_slot *s = &c->slots[slot];
+	int err;
+
+	err = user_return_msr_wrmsr(urm_msrs[slot], s->host);
+	if (unlikely(err)) {
+		urm_restore_fault(c, slot, err);
+		return;
 	}
-	return false;
+	s->curr = s->host;
+	s->stats.restores++;
+	if (trace_user_return_msr_restore_enabled())
+		urm_trace_restore(c, slot, 0);
 }
 
 /*
@@ -172,11 +197,11 @@ static void urm_check(struct urm_cpu *c)
 	for_each_set_bit(slot, &valid, USER_RETURN_MSR_MAX_SLOTS) {
 		if (user_return_msr_rdmsr(urm_msrs[slot], &hw))
 			continue;
-		if (hw == c->values[slot].curr)
+		if (hw == c->slots[slot].curr)
 			continue;
-		c->stats[slot].mismatches++;
+		c->slots[slot].stats.mismatches++;
 		WARN_ONCE(1, "MSR %#x holds %#llx, cached %#llx\n",
-			  urm_msrs[slot], hw, c->values[slot].curr);
+			  urm_msrs[slot], hw, c->slots[slot].curr);
 	}
 }
 
@@ -187,15 +212,18 @@ static void urm_check(struct urm_cpu *c)
 static void urm_on_user_return(struct user_return_notifier *urn)
 {
 	struct urm_cpu *c = container_of(urn, struct urm_cpu, urn);
-	unsigned long valid = c->valid;
-	unsigned int slot;
+	unsigned long dirty = c->dirty;
 
 	lockdep_assert_irqs_disabled();
 
 	user_return_notifier_unregister(urn);
-	for_each_set_bit(slot, &valid, USER_RETURN_MSR_MAX_SLOTS) {
-		if (c->values[slot].curr != c->values[slot].host)
-			urm_restore_slot(c, slot);
+	c->dirty = 0;
+	/* Usually one bit: shorter than for_each_set_bit(). */
+	while (dirty) {
+		unsigned int slot = __ffs(dirty);
+
+		dirty &= dirty - 1;
+		urm_restore_slot(c, slot);
 	}
 
 	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
@@ -291,12 +319,12 @@ static void urm_release_slot(void *info)
 	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
 	unsigned int slot = (unsigned long)info;
 
-	if ((c->valid & BIT(slot)) &&
-	    c->values[slot].curr != c->values[slot].host)
+	if (c->dirty & BIT(slot))
 		urm_restore_slot(c, slot);
+	__clear_bit(slot, &c->dirty);
 	c->valid &= ~BIT(slot);
 
-	if (user_return_notifier_registered(&c->urn) && !urm_dirty(c))
+	if (user_return_notifier_registered(&c->urn) && !c->dirty)
 		user_return_notifier_unregister(&c->urn);
 }
 
@@ -332,7 +360,7 @@ void user_return_msr_remove(unsigned int slot)
 
 	/* Offline CPUs forgot all slots when they went down. */
 	for_each_possible_cpu(cpu)
-		memset(&per_cpu_ptr(&urm_cpus, cpu)->stats[slot], 0,
+		memset(&per_cpu_ptr(&urm_cpus, cpu)->slots[slot].stats, 0,
 		       sizeof(struct user_return_msr_stats));
 	WRITE_ONCE(urm_msrs[slot], 0);
 out:
@@ -354,56 +382,68 @@ int user_return_msr_find(u32 msr)
 }
 EXPORT_SYMBOL_GPL(user_return_msr_find);
 
-/*
- * user_return_msr_set() when the hardware may have to change; out of line,
- * so that the common case needs no stack frame.
- */
-static noinline int urm_set_slow(struct urm_cpu *c, unsigned int slot,
-				 u64 value, u64 mask)
+/* @value with the bits outside @mask taken from the host value. */
+static __always_inline u64 urm_merge(const struct urm_slot *s, u64 value,
+				     u64 mask)
 {
-	struct urm_values *v;
+	return (value & mask) | (s->host & ~mask);
+}
+
+/*
+ * Load @value, which differs from what @slot holds on this CPU, and arm the
+ * notifier.  Out of line, so that the common case of user_return_msr_set()
+ * needs no stack frame.
+ */
+static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
+{
+	struct urm_slot *s = &c->slots[slot];
 	unsigned long flags;
-	int err = 0;
-	u32 msr;
+	int err;
 
-	if (WARN_ON_ONCE(slot >= USER_RETURN_MSR_MAX_SLOTS))
-		return -EINVAL;
-
-	v = &c->values[slot];
-
+	/* Against the IPIs that restore the host values or forget a slot. */
 	local_irq_save(flags);
-	/* A slot valid on this CPU is active, see user_return_msr_set(). */
-	if (unlikely(!(c->valid & BIT(slot)))) {
-		if (WARN_ON_ONCE(!urm_slot_active(slot))) {
-			err = -EINVAL;
-			goto out;
-		}
-		err = urm_snapshot(c, slot);
-		if (err)
-			goto out;
+	err = user_return_msr_wrmsr(urm_msrs[slot], value);
+	if (unlikely(err)) {
+		s->stats.faults++;
+	} else {
+		s->curr = value;
+		s->stats.writes++;
+		if (likely(value != s->host))
+			__set_bit(slot, &c->dirty);
+		else
+			__clear_bit(slot, &c->dirty);
 	}
-
-	value = (value & mask) | (v->host & ~mask);
-	if (value == v->curr) {
-		c->stats[slot].skipped++;
-		goto out;
-	}
-
-	msr = urm_msrs[slot];
-	err = user_return_msr_wrmsr(msr, value);
-	trace_user_return_msr_write(slot, msr, value, err);
-	if (err) {
-		c->stats[slot].faults++;
-		goto out;
-	}
-
-	v->curr = value;
-	c->stats[slot].writes++;
-	if (!user_return_notifier_registered(&c->urn))
+	if (trace_user_return_msr_write_enabled())
+		urm_trace_write(c, slot, value, err);
+	if (c->dirty && !user_return_notifier_registered(&c->urn))
 		user_return_notifier_register(&c->urn);
-out:
 	local_irq_restore(flags);
 	return err;
+}
+
+/* user_return_msr_set() of a slot that is not valid on this CPU yet. */
+static noinline int urm_set_first(struct urm_cpu *c, unsigned int slot,
+				  u64 value, u64 mask)
+{
+	unsigned long flags;
+	int err;
+
+	if (WARN_ON_ONCE(slot >= USER_RETURN_MSR_MAX_SLOTS) ||
+	    WARN_ON_ONCE(!urm_slot_active(slot)))
+		return -EINVAL;
+
+	local_irq_save(flags);
+	err = urm_snapshot(c, slot);
+	local_irq_restore(flags);
+	if (err)
+		return err;
+
+	value = urm_merge(&c->slots[slot], value, mask);
+	if (value == c->slots[slot].curr) {
+		c->slots[slot].stats.skipped++;
+		return 0;
+	}
+	return urm_write(c, slot, value);
 }
 
 /**
@@ -423,26 +463,28 @@ out:
 int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 {
 	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
-	struct urm_values *v;
 
 	lockdep_assert_preemption_disabled();
 
+	/* A valid slot is an active one: removal invalidates it first. */
+	if (unlikely(slot >= USER_RETURN_MSR_MAX_SLOTS ||
+		     !(c->valid & BIT(slot))))
+		return urm_set_first(c, slot, value, mask);
+
 	/*
-	 * The common case, entering a guest again whose value is loaded
-	 * already: only read the cache, so interrupts can stay enabled.  A
-	 * valid slot is an active one (removing a slot invalidates it on
-	 * every CPU first).  An interrupt that restores the host value here
-	 * (the reboot IPI) leaves cache and hardware in agreement; it only
-	 * makes this value stale, and a CPU that reboots runs no guest.
+	 * Only read the cache, so interrupts can stay enabled in the common
+	 * case, entering a guest again whose value is loaded already.  The
+	 * host value never changes while the slot is valid; an interrupt
+	 * that restores it here (the reboot IPI) leaves cache and hardware in
+	 * agreement and only makes this comparison stale, which is harmless
+	 * on a CPU that runs no guest any more.
 	 */
-	if (likely(slot < USER_RETURN_MSR_MAX_SLOTS && (c->valid & BIT(slot)))) {
-		v = &c->values[slot];
-		if (likely(((value & mask) | (v->host & ~mask)) == v->curr)) {
-			c->stats[slot].skipped++;
-			return 0;
-		}
+	value = urm_merge(&c->slots[slot], value, mask);
+	if (likely(value == c->slots[slot].curr)) {
+		c->slots[slot].stats.skipped++;
+		return 0;
 	}
-	return urm_set_slow(c, slot, value, mask);
+	return urm_write(c, slot, value);
 }
 EXPORT_SYMBOL_GPL(user_return_msr_set);
 
@@ -468,7 +510,7 @@ u64 user_return_msr_get(unsigned int slot)
 	c = this_cpu_ptr(&urm_cpus);
 	local_irq_save(flags);
 	if (!WARN_ON_ONCE(urm_snapshot(c, slot)))
-		val = c->values[slot].curr;
+		val = c->slots[slot].curr;
 	local_irq_restore(flags);
 	return val;
 }
@@ -515,6 +557,7 @@ VISIBLE_IF_KUNIT int user_return_msr_cpu_online(unsigned int cpu)
 	if (user_return_notifier_registered(&c->urn))
 		user_return_notifier_unregister(&c->urn);
 	c->valid = 0;
+	c->dirty = 0;
 	for_each_set_bit(slot, &active, USER_RETURN_MSR_MAX_SLOTS) {
 		if (urm_snapshot(c, slot))
 			pr_warn_once("CPU%u cannot read MSR %#x\n",
@@ -527,12 +570,15 @@ EXPORT_SYMBOL_IF_KUNIT(user_return_msr_cpu_online);
 
 static int urm_cpu_offline(unsigned int cpu)
 {
+	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
 	unsigned long flags;
 
 	user_return_msr_restore_host();
 
+	/* Nothing is known of a CPU that comes back: start anew. */
 	local_irq_save(flags);
-	this_cpu_ptr(&urm_cpus)->valid = 0;
+	c->valid = 0;
+	c->dirty = 0;
 	local_irq_restore(flags);
 	return 0;
 }
@@ -547,7 +593,7 @@ EXPORT_SYMBOL_IF_KUNIT(user_return_msr_notifier);
 VISIBLE_IF_KUNIT void user_return_msr_read_stats(unsigned int slot,
 						 struct user_return_msr_stats *stats)
 {
-	*stats = this_cpu_ptr(&urm_cpus)->stats[slot];
+	*stats = this_cpu_ptr(&urm_cpus)->slots[slot].stats;
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_read_stats);
 #endif
@@ -581,7 +627,7 @@ static void urm_show_slot(struct seq_file *m, unsigned int slot)
 		struct user_return_msr_stats s;
 
 		/* The CPU may be counting right now; a stale copy is fine. */
-		s = data_race(per_cpu_ptr(&urm_cpus, cpu)->stats[slot]);
+		s = data_race(per_cpu_ptr(&urm_cpus, cpu)->slots[slot].stats);
 		seq_printf(m, "%-12s %4u %4u %4d %12llu %12llu %12llu %8llu %10llu\n",
 			   name, slot, urm_refs[slot], cpu, s.writes, s.skipped,
 			   s.restores, s.faults, s.mismatches);

@@ -24,6 +24,7 @@
 #include <kunit/visibility.h>
 
 #include <linux/cpumask.h>
+#include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -119,6 +120,7 @@ static unsigned int add_fake_ok(struct kunit *test, unsigned int i, u64 host)
 /* Run this CPU's notifiers, as the return to user mode would. */
 static void user_return(void)
 {
+	guard(irqsave)();
 	fire_user_return_notifiers();
 }
 
