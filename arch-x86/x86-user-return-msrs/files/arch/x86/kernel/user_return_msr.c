@@ -22,8 +22,9 @@
  * All per-CPU state but the counters of user_return_msr_set()'s common case
  * is changed with interrupts disabled, so that user_return_msr_restore_host()
  * may run from an interrupt (the IPI that disables virtualization on reboot)
- * that hits user_return_msr_set() on the same CPU.  The MSRs are accessed through user_return_msr_rdmsr() and
- * user_return_msr_wrmsr(), which KUnit can replace.
+ * that hits user_return_msr_set() on the same CPU.  The MSRs are accessed
+ * through user_return_msr_rdmsr() and user_return_msr_wrmsr(), which KUnit
+ * can replace.
  */
 
 #define pr_fmt(fmt) "user_return_msr: " fmt
