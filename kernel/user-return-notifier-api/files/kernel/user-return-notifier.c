@@ -2,12 +2,16 @@
 /*
  * User-return notifiers: call back before a CPU next returns to user mode.
  *
- * Each CPU has a list of notifiers.  Registering one flags the current task
- * with TIF_USER_RETURN_NOTIFY; the scheduler hands the flag on to the next
- * task on the CPU (propagate_user_return_notify()), and the generic exit to
- * user mode calls fire_user_return_notifiers() with interrupts disabled as
- * its last step.  A CPU that goes offline fires its pending notifiers from
- * its hotplug thread instead.
+ * Each CPU has a list of notifiers.  Registering one, or arming the list
+ * again with user_return_notifier_arm(), flags the current task with
+ * TIF_USER_RETURN_NOTIFY; the scheduler hands the flag on to the next task
+ * on the CPU (propagate_user_return_notify()), and the generic exit to user
+ * mode calls fire_user_return_notifiers() with interrupts disabled as its
+ * last step, which clears the flag and calls every notifier of the list.
+ * A notifier stays registered until it is unregistered, so a user that
+ * needs a callback on many returns, such as KVM on every exit to user space
+ * after a guest ran, registers once and then only arms.  A CPU that goes
+ * offline fires its notifiers from its hotplug thread instead.
  *
  * Each function works on the list of the CPU it runs on and is called
  * with interrupts disabled: the caller stays on that CPU, and neither a task
@@ -56,11 +60,12 @@ EXPORT_SYMBOL_GPL(user_return_notifier_enable);
  * user_return_notifier_register - call @urn before this CPU returns to user
  * @urn: notifier with ->on_user_return set, not registered
  *
- * Add @urn to this CPU's notifiers and flag the current task, so that the
- * next return to user mode on this CPU, by whichever task, calls
- * @urn->on_user_return().  @urn stays registered, and is called on every
- * return to user mode, until it is unregistered; most users unregister it
- * from the callback.  Notifiers are called most recently registered first.
+ * Add @urn to this CPU's notifiers and arm them, so that the next return to
+ * user mode on this CPU, by whichever task, calls @urn->on_user_return().
+ * @urn stays registered until it is unregistered, which may be done from the
+ * callback, and is called again on each return to user mode after the
+ * notifiers of this CPU are armed again (user_return_notifier_arm()).
+ * Notifiers are called most recently registered first.
  *
  * Registering a registered notifier is a bug: it warns and changes nothing.
  *
@@ -75,7 +80,7 @@ void user_return_notifier_register(struct user_return_notifier *urn)
 	if (WARN_ON_ONCE(user_return_notifier_registered(urn)))
 		return;
 	hlist_add_head(&urn->link, this_cpu_ptr(&return_notifier_list));
-	set_thread_flag(TIF_USER_RETURN_NOTIFY);
+	user_return_notifier_arm();
 }
 EXPORT_SYMBOL_GPL(user_return_notifier_register);
 
@@ -113,9 +118,9 @@ static noinline void urn_trace_fire(struct user_return_notifier *urn)
 /**
  * fire_user_return_notifiers - call this CPU's user-return notifiers
  *
- * Call each notifier registered on this CPU.  The generic exit to user
- * mode calls this when TIF_USER_RETURN_NOTIFY is set, and so does the
- * CPU-offline path.
+ * Disarm the notifiers of this CPU and call each of them.  The generic
+ * exit to user mode calls this when TIF_USER_RETURN_NOTIFY is set, and so
+ * does the CPU-offline path.
  *
  * Context: Interrupts disabled.
  */
@@ -126,6 +131,8 @@ void fire_user_return_notifiers(void)
 
 	lockdep_assert_irqs_disabled();
 
+	/* First: a callback may arm again, for the next return. */
+	clear_thread_flag(TIF_USER_RETURN_NOTIFY);
 	/* _safe: the callback may unregister @urn. */
 	hlist_for_each_entry_safe(urn, next, this_cpu_ptr(&return_notifier_list),
 				  link) {

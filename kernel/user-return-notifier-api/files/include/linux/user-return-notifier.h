@@ -3,10 +3,12 @@
  * User-return notifiers: run a callback on a CPU before it next returns to
  * user mode, e.g. to restore MSRs that only user mode consumes.
  *
- * A notifier belongs to the CPU it was registered on, not to a task.  The
- * TIF_USER_RETURN_NOTIFY flag that makes the exit to user mode call
- * fire_user_return_notifiers() follows the CPU: the context switch hands it
- * from the outgoing task to the incoming one.
+ * A notifier belongs to the CPU it was registered on, not to a task, and
+ * stays registered until it is unregistered.  The TIF_USER_RETURN_NOTIFY
+ * flag that makes the exit to user mode call fire_user_return_notifiers()
+ * arms the notifiers of a CPU for its next return to user mode; it follows
+ * the CPU: the context switch hands it from the outgoing task to the
+ * incoming one.
  */
 #ifndef _LINUX_USER_RETURN_NOTIFIER_H
 #define _LINUX_USER_RETURN_NOTIFIER_H
@@ -40,6 +42,22 @@ void fire_user_return_notifiers(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 int user_return_notifier_cpu_offline(unsigned int cpu);
 #endif
+
+/**
+ * user_return_notifier_arm - call this CPU's notifiers at its next return
+ *
+ * Make the next return to user mode on this CPU, by whichever task, call
+ * the notifiers registered on it, as registering one does.  For a user that
+ * keeps its notifier registered and needs it called again: one bit in the
+ * current task's flags, cheap enough for every entry into a guest.
+ *
+ * Context: On the CPU whose notifiers to arm, with preemption or interrupts
+ * disabled.
+ */
+static inline void user_return_notifier_arm(void)
+{
+	set_thread_flag(TIF_USER_RETURN_NOTIFY);
+}
 
 /**
  * user_return_notifier_registered - is @urn registered?
@@ -86,6 +104,7 @@ struct task_struct;
 static inline void user_return_notifier_enable(void) {}
 static inline void user_return_notifier_register(struct user_return_notifier *urn) {}
 static inline void user_return_notifier_unregister(struct user_return_notifier *urn) {}
+static inline void user_return_notifier_arm(void) {}
 static inline void fire_user_return_notifiers(void) {}
 
 static inline bool

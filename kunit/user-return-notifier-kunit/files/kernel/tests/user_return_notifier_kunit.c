@@ -175,34 +175,68 @@ static void urn_test_registered(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
 }
 
-/* Several notifiers: each called once per fire; the flag stays until the last goes. */
+/*
+ * Several notifiers: the flag stays while one is registered and armed; a
+ * fire calls each registered one once and disarms them.
+ */
 static void urn_test_several(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
 	struct urn_probe b = URN_PROBE(2, NULL);
 	struct urn_probe c = URN_PROBE(3, NULL);
-	bool clean, flag_two_left, flag_one_left, flag_none_left;
+	bool clean, flag_two_left, flag_fired, a_reg, c_reg;
 
 	clean = urn_pin();
 	user_return_notifier_register(&a.urn);
 	user_return_notifier_register(&b.urn);
 	user_return_notifier_register(&c.urn);
-	fire_user_return_notifiers();
 	user_return_notifier_unregister(&b.urn);
 	flag_two_left = urn_flag();
+	fire_user_return_notifiers();
+	flag_fired = urn_flag();
+	a_reg = user_return_notifier_registered(&a.urn);
+	c_reg = user_return_notifier_registered(&c.urn);
 	user_return_notifier_unregister(&a.urn);
-	flag_one_left = urn_flag();
 	user_return_notifier_unregister(&c.urn);
-	flag_none_left = urn_flag();
 	urn_unpin();
 
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
-	KUNIT_EXPECT_EQ(test, b.calls, 1);
+	KUNIT_EXPECT_EQ(test, b.calls, 0);
 	KUNIT_EXPECT_EQ(test, c.calls, 1);
+	KUNIT_EXPECT_TRUE(test, a_reg);
+	KUNIT_EXPECT_TRUE(test, c_reg);
 	urn_skip_if_busy(test, clean);
 	KUNIT_EXPECT_TRUE(test, flag_two_left);
-	KUNIT_EXPECT_TRUE(test, flag_one_left);
-	KUNIT_EXPECT_FALSE(test, flag_none_left);
+	KUNIT_EXPECT_FALSE(test, flag_fired);
+}
+
+/*
+ * A notifier stays registered after it is called; arming calls it again at
+ * the next return, as KVM's MSR layer does on each write.
+ */
+static void urn_test_arm(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	unsigned int calls_fired, calls_armed;
+	bool clean, flag_fired, flag_armed;
+
+	clean = urn_pin();
+	user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	calls_fired = a.calls;
+	flag_fired = urn_flag();
+	user_return_notifier_arm();
+	flag_armed = urn_flag();
+	fire_user_return_notifiers();
+	calls_armed = a.calls;
+	user_return_notifier_unregister(&a.urn);
+	urn_unpin();
+
+	KUNIT_EXPECT_EQ(test, calls_fired, 1);
+	KUNIT_EXPECT_EQ(test, calls_armed, 2);
+	urn_skip_if_busy(test, clean);
+	KUNIT_EXPECT_FALSE(test, flag_fired);
+	KUNIT_EXPECT_TRUE(test, flag_armed);
 }
 
 /* Notifiers are called most recently registered first. */
@@ -602,6 +636,7 @@ static struct kunit_case user_return_notifier_cases[] = {
 	KUNIT_CASE(urn_test_fire),
 	KUNIT_CASE(urn_test_registered),
 	KUNIT_CASE(urn_test_several),
+	KUNIT_CASE(urn_test_arm),
 	KUNIT_CASE(urn_test_order),
 	KUNIT_CASE(urn_test_unregister_in_callback),
 	KUNIT_CASE(urn_test_unregister_in_callback_middle),

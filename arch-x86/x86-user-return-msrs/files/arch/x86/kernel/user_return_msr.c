@@ -207,8 +207,10 @@ static void urm_check(struct urm_cpu *c)
 }
 
 /*
- * Runs at return to user mode, and from user_return_msr_restore_host(),
- * with interrupts disabled in both cases.
+ * Write back the host value of every dirty slot.  Runs at return to user
+ * mode, and from user_return_msr_restore_host(), with interrupts disabled
+ * in both cases.  The notifier stays registered: the next write only arms
+ * it again.
  */
 static void urm_on_user_return(struct user_return_notifier *urn)
 {
@@ -217,7 +219,6 @@ static void urm_on_user_return(struct user_return_notifier *urn)
 
 	lockdep_assert_irqs_disabled();
 
-	user_return_notifier_unregister(urn);
 	c->dirty = 0;
 	/* Usually one bit: shorter than for_each_set_bit(). */
 	while (dirty) {
@@ -324,9 +325,6 @@ static void urm_release_slot(void *info)
 		urm_restore_slot(c, slot);
 	__clear_bit(slot, &c->dirty);
 	c->valid &= ~BIT(slot);
-
-	if (user_return_notifier_registered(&c->urn) && !c->dirty)
-		user_return_notifier_unregister(&c->urn);
 }
 
 /**
@@ -416,8 +414,13 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 	}
 	if (trace_user_return_msr_write_enabled())
 		urm_trace_write(c, slot, value, err);
-	if (c->dirty && !user_return_notifier_registered(&c->urn))
-		user_return_notifier_register(&c->urn);
+	/* Registered on the first write on this CPU, armed on the others. */
+	if (c->dirty) {
+		if (likely(user_return_notifier_registered(&c->urn)))
+			user_return_notifier_arm();
+		else
+			user_return_notifier_register(&c->urn);
+	}
 	local_irq_restore(flags);
 	return err;
 }
@@ -521,7 +524,7 @@ EXPORT_SYMBOL_GPL(user_return_msr_get);
  * user_return_msr_restore_host() - Write back all host values now
  *
  * Write the host value back into every MSR of this CPU that holds another
- * value and disarm the user-return notifier, as a return to user mode would.
+ * value, as a return to user mode would.
  * For the paths that disable virtualization: CPU offline, suspend, module
  * unload and the reboot IPI.
  *
@@ -535,8 +538,7 @@ void user_return_msr_restore_host(void)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	if (user_return_notifier_registered(&c->urn))
-		urm_on_user_return(&c->urn);
+	urm_on_user_return(&c->urn);
 	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(user_return_msr_restore_host);
@@ -578,6 +580,8 @@ static int urm_cpu_offline(unsigned int cpu)
 
 	/* Nothing is known of a CPU that comes back: start anew. */
 	local_irq_save(flags);
+	if (user_return_notifier_registered(&c->urn))
+		user_return_notifier_unregister(&c->urn);
 	c->valid = 0;
 	c->dirty = 0;
 	local_irq_restore(flags);
@@ -590,6 +594,13 @@ VISIBLE_IF_KUNIT struct user_return_notifier *user_return_msr_notifier(void)
 	return &this_cpu_ptr(&urm_cpus)->urn;
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_notifier);
+
+/* The slots that a return to user mode on this CPU would restore. */
+VISIBLE_IF_KUNIT unsigned long user_return_msr_dirty(void)
+{
+	return this_cpu_ptr(&urm_cpus)->dirty;
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_dirty);
 
 VISIBLE_IF_KUNIT void user_return_msr_read_stats(unsigned int slot,
 						 struct user_return_msr_stats *stats)

@@ -75,6 +75,7 @@ int user_return_msr_rdmsr(u32 msr, u64 *val);
 int user_return_msr_wrmsr(u32 msr, u64 val);
 int user_return_msr_cpu_online(unsigned int cpu);
 struct user_return_notifier *user_return_msr_notifier(void);
+unsigned long user_return_msr_dirty(void);
 void user_return_msr_read_stats(unsigned int slot,
 				struct user_return_msr_stats *stats);
 #endif

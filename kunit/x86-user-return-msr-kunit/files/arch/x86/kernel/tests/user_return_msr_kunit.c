@@ -124,9 +124,15 @@ static void user_return(void)
 	fire_user_return_notifiers();
 }
 
+/*
+ * A return to user mode would write a host value back: a slot holds another
+ * value, and the layer's notifier is registered and armed on this CPU.
+ */
 static bool armed(void)
 {
-	return user_return_notifier_registered(user_return_msr_notifier());
+	return user_return_msr_dirty() &&
+	       user_return_notifier_registered(user_return_msr_notifier()) &&
+	       test_thread_flag(TIF_USER_RETURN_NOTIFY);
 }
 
 static struct user_return_msr_stats stats_of(unsigned int slot)
@@ -318,6 +324,36 @@ static void set_arms_notifier_on_first_change(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, before);
 	KUNIT_EXPECT_TRUE(test, after_set);
 	KUNIT_EXPECT_FALSE(test, after_return);
+}
+
+/*
+ * The notifier is registered by the first write on a CPU and stays
+ * registered: after a return to user mode the next write only arms it.
+ */
+static void notifier_stays_registered(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	bool reg_after_return, flag_after_return, armed_again;
+	struct user_return_notifier *urn;
+
+	preempt_disable();
+	urn = user_return_msr_notifier();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+	reg_after_return = user_return_notifier_registered(urn);
+	flag_after_return = test_thread_flag(TIF_USER_RETURN_NOTIFY);
+	user_return_msr_set(slot, 0x30, -1ull);
+	armed_again = armed();
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_TRUE(test, reg_after_return);
+	KUNIT_EXPECT_FALSE(test, flag_after_return);
+	KUNIT_EXPECT_TRUE(test, armed_again);
+	KUNIT_EXPECT_EQ(test, f->writes, 4);	/* two loads, two restores */
+	KUNIT_EXPECT_EQ(test, stats_of(slot).restores, 2);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
 }
 
 static void user_return_restores_changed_slots_only(struct kunit *test)
@@ -599,6 +635,7 @@ static struct kunit_case urm_test_cases[] = {
 	KUNIT_CASE(set_host_value_writes_nothing),
 	KUNIT_CASE(set_mask_keeps_host_bits),
 	KUNIT_CASE(set_arms_notifier_on_first_change),
+	KUNIT_CASE(notifier_stays_registered),
 	KUNIT_CASE(user_return_restores_changed_slots_only),
 	KUNIT_CASE(user_return_after_set_back_writes_nothing),
 	KUNIT_CASE(faulting_write_keeps_cache),
