@@ -325,6 +325,10 @@ static void urm_release_slot(void *info)
 		urm_restore_slot(c, slot);
 	__clear_bit(slot, &c->dirty);
 	c->valid &= ~BIT(slot);
+
+	/* No slot left on this CPU (KVM unloaded): drop the notifier too. */
+	if (!c->valid && user_return_notifier_registered(&c->urn))
+		user_return_notifier_unregister(&c->urn);
 }
 
 /**
