@@ -15,9 +15,9 @@
  *
  * Each function works on the list of the CPU it runs on and is called
  * with interrupts disabled: the caller stays on that CPU, and neither a task
- * nor an IPI that would change the list (the reboot IPI of KVM) can see it
- * half updated.  The exit to user mode and the users' own paths run with
- * interrupts disabled anyway, so this costs them nothing.  Not NMI safe.
+ * nor an IPI that changes the list can see it half updated.  The exit to
+ * user mode and the users' own paths run with interrupts disabled anyway,
+ * so this costs them nothing.  Not NMI safe.
  */
 
 #include <linux/cpuhotplug.h>

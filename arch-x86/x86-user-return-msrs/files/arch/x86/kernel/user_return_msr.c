@@ -151,8 +151,7 @@ static noinline void urm_trace_restore(struct urm_cpu *c, unsigned int slot,
 				      err);
 }
 
-static noinline void urm_trace_write(struct urm_cpu *c, unsigned int slot,
-				     u64 value, int err)
+static noinline void urm_trace_write(unsigned int slot, u64 value, int err)
 {
 	trace_user_return_msr_write(slot, urm_msrs[slot], value, err);
 }
@@ -417,7 +416,7 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 			__clear_bit(slot, &c->dirty);
 	}
 	if (trace_user_return_msr_write_enabled())
-		urm_trace_write(c, slot, value, err);
+		urm_trace_write(slot, value, err);
 	/* Registered on the first write on this CPU, armed on the others. */
 	if (c->dirty) {
 		if (likely(user_return_notifier_registered(&c->urn)))
