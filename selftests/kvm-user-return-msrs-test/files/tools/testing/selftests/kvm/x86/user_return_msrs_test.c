@@ -10,18 +10,30 @@
  * kind of exit checks that it still reads them back.  The host checks that
  * KVM_GET_MSRS returns them, and, right after KVM_RUN returns and before any
  * other system call, that RDTSCP (and RDPID) return this CPU's own TSC_AUX,
- * that the vDSO's getcpu agrees and that a system call works.  It also counts
- * the writes to those MSRs with the msr:write_msr tracepoint and asserts the
- * limits: no write when the guest's values are the host's, at most two per
- * differing MSR per round trip to user space, none for HLT/wake cycles that
- * stay in the kernel.
+ * that the vDSO's getcpu agrees and that a system call works.  The host's
+ * values are read through the msr driver (/dev/cpu/N/msr).
+ *
+ * It also counts, per MSR, every write to those MSRs on any CPU with the
+ * msr:write_msr tracepoint, by this task ("own") and by any other ("other"),
+ * and asserts:
+ *  - every write stores the guest's value or the host's, and another task
+ *    only ever restores the host's;
+ *  - no write at all when the guest's values are the host's;
+ *  - own writes: at most two per differing MSR per round trip to user space
+ *    (load and restore), plus one reload for each restore another task
+ *    made; so HLT/wake cycles that stay in the kernel add none;
+ *  - other writes: no more than the loads they undo;
+ *  - the user-return MSR layer's counters, where the kernel has the layer,
+ *    count exactly the writes the tracepoint saw.
  *
  * With -b, the test instead prints, per scenario, the MSR writes and the TSC
  * ticks per iteration, for the benchmark (run it with one CPU under QEMU's
  * -icount, where the TSC counts executed instructions).
  */
 #include <fcntl.h>
+#include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +57,8 @@
 /* 1 ms at KVM's default 1 GHz APIC bus: longer than halt polling. */
 #define TIMER_COUNT		1000000
 #define APIC_TDCR_DIV_1		0xb
+/* Seconds one round trip may take: 20 HLTs of 1 ms, under emulation. */
+#define RUN_LIMIT		20
 
 #define TRACEFS			"/sys/kernel/tracing"
 #define WRITE_MSR_EVENT		TRACEFS "/events/msr/write_msr"
@@ -72,13 +86,13 @@ static u64 guest_ticks;
 
 /* Host values that do not depend on the CPU; TSC_AUX is per CPU. */
 static struct msr_set host_vals;
-static bool host_vals_known;
 static bool host_has_rdpid;
 static bool bench_mode;
 static bool event_enabled_here;
 static long (*vdso_getcpu)(unsigned int *cpu, unsigned int *node, void *unused);
 static int nr_cpus;
 static int cpus[2];
+static u64 host_aux[2];	/* The host's TSC_AUX on cpus[]. */
 
 /* The MSRs this vendor switches through the user-return layer. */
 static const u32 amd_uret_msrs[] = { MSR_TSC_AUX };
@@ -241,20 +255,33 @@ static bool read_host_msr(int cpu, u32 msr, u64 *val)
 	return r == sizeof(*val);
 }
 
-/* The host's SYSCALL MSRs and EFER, from the msr driver if there is one. */
+/*
+ * The host's SYSCALL MSRs and EFER, from the msr driver: without them,
+ * "values equal to the host's" would be a guess (LSTAR moves with KASLR).
+ */
 static void probe_host_vals(void)
 {
-	host_vals_known = read_host_msr(cpus[0], MSR_STAR, &host_vals.star) &&
-			  read_host_msr(cpus[0], MSR_LSTAR, &host_vals.lstar) &&
-			  read_host_msr(cpus[0], MSR_SYSCALL_MASK, &host_vals.sfmask) &&
-			  read_host_msr(cpus[0], MSR_EFER, &host_vals.efer);
-	if (!host_vals_known) {
-		/* What syscall_init() writes; LSTAR is unknown (KASLR). */
-		host_vals.star = 0x0023001000000000ull;
-		host_vals.lstar = 0;
-		host_vals.sfmask = 0x257fd5;
-		host_vals.efer = EFER_SCE;
-	}
+	struct msr_set other;
+
+	TEST_ASSERT(read_host_msr(cpus[0], MSR_STAR, &host_vals.star) &&
+		    read_host_msr(cpus[0], MSR_LSTAR, &host_vals.lstar) &&
+		    read_host_msr(cpus[0], MSR_SYSCALL_MASK, &host_vals.sfmask) &&
+		    read_host_msr(cpus[0], MSR_EFER, &host_vals.efer),
+		    "Reading the host's MSRs through /dev/cpu/%d/msr failed: this test needs the msr driver (CONFIG_X86_MSR)",
+		    cpus[0]);
+	TEST_ASSERT(read_host_msr(cpus[0], MSR_TSC_AUX, &host_aux[0]) &&
+		    read_host_msr(cpus[1], MSR_TSC_AUX, &host_aux[1]),
+		    "Reading TSC_AUX through /dev/cpu/N/msr failed");
+	/* The write checks take these to be the same on every CPU. */
+	TEST_ASSERT(read_host_msr(cpus[1], MSR_STAR, &other.star) &&
+		    read_host_msr(cpus[1], MSR_LSTAR, &other.lstar) &&
+		    read_host_msr(cpus[1], MSR_SYSCALL_MASK, &other.sfmask) &&
+		    read_host_msr(cpus[1], MSR_EFER, &other.efer),
+		    "Reading /dev/cpu/%d/msr failed", cpus[1]);
+	TEST_ASSERT(other.star == host_vals.star && other.lstar == host_vals.lstar &&
+		    other.sfmask == host_vals.sfmask && other.efer == host_vals.efer,
+		    "The host's SYSCALL MSRs or EFER differ between CPUs %d and %d",
+		    cpus[0], cpus[1]);
 }
 
 static struct msr_set profile_vals(enum profile p)
@@ -282,6 +309,7 @@ static struct msr_set profile_vals(enum profile p)
 	return v;
 }
 
+/* The value of MSR in V; for EFER, only what the guest switches (SCE). */
 static u64 msr_val(const struct msr_set *v, u32 msr)
 {
 	switch (msr) {
@@ -300,26 +328,18 @@ static u64 msr_val(const struct msr_set *v, u32 msr)
 	return 0;
 }
 
-/*
- * k: how many of the MSRs the vendor switches lazily differ between the
- * guest and the host of the CPU the task runs on.  A round trip to user
- * space needs at most 2k writes: k to load the guest's, k to restore.
- */
-static int nr_differing(const struct msr_set *g)
+static int uret_index(u32 msr)
 {
-	struct msr_set h = host_vals;
-	int i, k = 0;
+	int i;
 
-	h.tsc_aux = host_tsc_aux();
-	for (i = 0; i < nr_uret_msrs; i++) {
-		/* Unknown host LSTAR: count it as differing. */
-		if (!host_vals_known && uret_msrs[i] == MSR_LSTAR)
-			k++;
-		else if (msr_val(g, uret_msrs[i]) != msr_val(&h, uret_msrs[i]))
-			k++;
-	}
-	return k;
+	for (i = 0; i < nr_uret_msrs; i++)
+		if (uret_msrs[i] == msr)
+			return i;
+	return -1;
 }
+
+struct result;
+static void count_needed(struct result *res, const struct msr_set *g);
 
 static bool tracefs_write(const char *path, const char *val, int flags)
 {
@@ -333,9 +353,11 @@ static bool tracefs_write(const char *path, const char *val, int flags)
 	return ok;
 }
 
-static bool have_write_msr_event(void)
+static void require_write_msr_event(void)
 {
-	return !access(WRITE_MSR_EVENT "/enable", W_OK);
+	TEST_ASSERT(!access(WRITE_MSR_EVENT "/enable", W_OK),
+		    "No %s: the writes are counted with the msr:write_msr tracepoint (mount tracefs on %s, CONFIG_TRACING)",
+		    WRITE_MSR_EVENT, TRACEFS);
 }
 
 /*
@@ -379,61 +401,26 @@ static void write_msr_event_off(void)
 }
 
 /* Start counting writes to the switched MSRs, on all CPUs. */
-static bool count_writes_start(void)
+static void count_writes_start(void)
 {
-	if (!have_write_msr_event())
-		return false;
 	write_msr_event_on();
 	TEST_ASSERT(tracefs_write(TRACEFS "/trace", "", O_TRUNC),
 		    "clearing the trace buffer failed");
-	return true;
 }
 
-/* The pid of the "comm-pid [cpu]" column of a trace line. */
-static pid_t trace_line_pid(const char *line)
+/* The pid and CPU of the "comm-pid [cpu]" columns of a trace line. */
+static pid_t trace_line_pid(const char *line, int *cpu)
 {
 	const char *p = strchr(line, '[');
 
 	if (!p)
 		return -1;
+	*cpu = atoi(p + 1);
 	while (p > line && p[-1] == ' ')
 		p--;
 	while (p > line && p[-1] >= '0' && p[-1] <= '9')
 		p--;
 	return atoi(p);
-}
-
-/*
- * Writes made in this task's context, and in any other's: another task's
- * return to user mode on a CPU with the guest's values loaded restores the
- * host's (busybox's timeout wakes up every second, for one), and then the
- * vCPU reloads the guest's; both are needed, and not the test's doing.
- */
-static void count_writes_stop(long *own, long *foreign)
-{
-	unsigned long in_buf = 0, written = 0;
-	pid_t pid = getpid();
-	char line[512];
-	FILE *f;
-
-	*own = 0;
-	*foreign = 0;
-	f = fopen(TRACEFS "/trace", "r");
-	TEST_ASSERT(f, "opening the trace failed");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "# entries-in-buffer/entries-written: %lu/%lu",
-			   &in_buf, &written) == 2)
-			continue;
-		if (!strstr(line, " write_msr: "))
-			continue;
-		if (trace_line_pid(line) == pid)
-			(*own)++;
-		else
-			(*foreign)++;
-	}
-	fclose(f);
-	if (in_buf != written)
-		ksft_print_msg("trace kept %lu of %lu events\n", in_buf, written);
 }
 
 static const char *msr_name(u32 msr)
@@ -453,8 +440,98 @@ static const char *msr_name(u32 msr)
 	return "?";
 }
 
+/* Writes to one MSR in a window, on any CPU. */
+struct msr_writes {
+	long own;	/* By this task: loads of the guest's value, restores. */
+	long other;	/* By other tasks: restores of the host's value. */
+	long loads;	/* Of the guest's value, by this task. */
+	long bad;	/* Values that are neither the guest's nor the host's. */
+};
+
+/*
+ * The host's value of MSR on CPU, as a restore writes it; ~0 on a CPU the
+ * test does not use, where nothing is to be restored.
+ */
+static u64 host_msr_val(u32 msr, int cpu)
+{
+	int i;
+
+	if (msr == MSR_EFER)
+		return host_vals.efer;
+	if (msr != MSR_TSC_AUX)
+		return msr_val(&host_vals, msr);
+	for (i = 0; i < 2; i++)
+		if (cpu == cpus[i])
+			return host_aux[i];
+	return ~0ull;
+}
+
+/*
+ * Read the trace: per MSR, every write on any CPU, by this task or another.
+ * Another task's return to user mode on a CPU with the guest's values
+ * loaded restores the host's, and then the vCPU reloads the guest's: both
+ * are needed, and allowed for, but only as restores of the host's value.
+ */
+static void count_writes_stop(const struct msr_set *guest, int nr_guest,
+			      struct msr_writes *w)
+{
+	unsigned long in_buf = 0, written = 0;
+	pid_t pid = getpid();
+	char line[512];
+	FILE *f;
+
+	memset(w, 0, sizeof(*w) * nr_uret_msrs);
+	f = fopen(TRACEFS "/trace", "r");
+	TEST_ASSERT(f, "opening the trace failed");
+	while (fgets(line, sizeof(line), f)) {
+		const char *ev = strstr(line, " write_msr: ");
+		bool is_guest = false, is_host;
+		unsigned long long val;
+		unsigned int msr;
+		int cpu = -1, i, g;
+		pid_t who;
+
+		if (sscanf(line, "# entries-in-buffer/entries-written: %lu/%lu",
+			   &in_buf, &written) == 2)
+			continue;
+		if (!ev)
+			continue;
+		TEST_ASSERT(sscanf(ev, " write_msr: %x, value %llx", &msr, &val) == 2,
+			    "unreadable trace line: %s", line);
+		i = uret_index(msr);
+		if (i < 0)
+			continue;
+		who = trace_line_pid(line, &cpu);
+		for (g = 0; g < nr_guest; g++) {
+			if (msr == MSR_EFER)
+				is_guest |= (val & EFER_SCE) == msr_val(&guest[g], msr);
+			else
+				is_guest |= val == msr_val(&guest[g], msr);
+		}
+		is_host = val == host_msr_val(msr, cpu);
+		if (who == pid) {
+			w[i].own++;
+			if (is_guest && !is_host)
+				w[i].loads++;
+			else if (!is_host)
+				w[i].bad++;
+		} else {
+			w[i].other++;
+			if (!is_host)
+				w[i].bad++;
+		}
+		if (!is_host && (who != pid || !is_guest))
+			ksft_print_msg("CPU %d, pid %d (this task %d) wrote 0x%llx to %s\n",
+				       cpu, who, pid, val, msr_name(msr));
+	}
+	fclose(f);
+	TEST_ASSERT(in_buf == written,
+		    "the trace kept %lu of %lu events: writes went uncounted",
+		    in_buf, written);
+}
+
 struct urm_counts {
-	long writes;		/* Guest values loaded and host values restored. */
+	long writes;		/* Loads, restores and writes that faulted. */
 	long mismatches;	/* Found by the layer's debug check. */
 };
 
@@ -481,7 +558,8 @@ static bool read_urm_counts(struct urm_counts *c)
 		for (i = 0; i < nr_uret_msrs; i++) {
 			if (strcmp(name, msr_name(uret_msrs[i])))
 				continue;
-			c->writes += writes + restores;
+			/* The tracepoint sees the writes that fault too. */
+			c->writes += writes + restores + faults;
 			c->mismatches += mismatches;
 		}
 	}
@@ -546,12 +624,41 @@ static void handle_ucall(struct kvm_vcpu *vcpu)
 	}
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * A round trip that does not end within RUN_LIMIT seconds (a lost wake-up
+ * of a halted vCPU, say) fails with the vCPU's state instead of hanging:
+ * the alarm makes KVM_RUN return -EINTR.
+ */
+static void report_stuck_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	vcpu_mp_state_get(vcpu, &mp);
+	sync_global_from_guest(vcpu->vm, guest_ticks);
+	TEST_FAIL("KVM_RUN did not return within %d s: vCPU %u at rip 0x%llx, mp_state %u, %lu timer ticks in the guest, %lu HLT exits, %lu wake-ups, %lu halt attempts",
+		  RUN_LIMIT, vcpu->id, regs.rip, mp.mp_state,
+		  guest_ticks, vcpu_get_stat(vcpu, halt_exits),
+		  vcpu_get_stat(vcpu, halt_wakeup),
+		  vcpu_get_stat(vcpu, halt_attempted_poll));
+}
+
 /* One round trip: KVM_RUN up to the guest's next GUEST_SYNC. */
 static void run_and_check(struct kvm_vcpu *vcpu, const struct msr_set *v)
 {
-	int r = __vcpu_run(vcpu);
+	int r;
 
+	alarm(RUN_LIMIT);
+	r = __vcpu_run(vcpu);
+	alarm(0);
 	check_host_user_state();
+	if (r && errno == EINTR)
+		report_stuck_vcpu(vcpu);
 	TEST_ASSERT(!r, KVM_IOCTL_ERROR(KVM_RUN, r));
 	handle_ucall(vcpu);
 	check_get_msrs(vcpu, v);
@@ -591,13 +698,34 @@ static const struct scenario scenarios[] = {
 };
 
 struct result {
-	long writes;	/* -1: not counted */
-	long foreign;	/* Of those, made by other tasks. */
+	struct msr_writes w[ARRAY_SIZE(intel_uret_msrs)];
+	long writes;	/* All of w[], own and other. */
+	long other;	/* Of those, made by other tasks. */
 	struct urm_counts layer;	/* .writes -1: no layer counters */
-	long max_writes;
+	long max_writes[ARRAY_SIZE(intel_uret_msrs)];	/* Own, per MSR. */
+	long max_total;
 	u64 ticks;
 	int iters;
 };
+
+/*
+ * What one round trip to user space on the CPU the task runs on needs:
+ * for each MSR the vendor switches lazily and whose guest value differs
+ * from the host's, two writes (load the guest's, restore the host's).
+ */
+static void count_needed(struct result *res, const struct msr_set *g)
+{
+	struct msr_set h = host_vals;
+	int i;
+
+	h.tsc_aux = host_tsc_aux();
+	for (i = 0; i < nr_uret_msrs; i++) {
+		if (msr_val(g, uret_msrs[i]) != msr_val(&h, uret_msrs[i])) {
+			res->max_writes[i] += 2;
+			res->max_total += 2;
+		}
+	}
+}
 
 static struct result run_scenario(const struct scenario *s, int nr_runs,
 				  bool timed)
@@ -608,9 +736,8 @@ static struct result run_scenario(const struct scenario *s, int nr_runs,
 	struct urm_counts before;
 	bool layer;
 	struct kvm_vm *vm;
-	bool counting;
 	u64 start;
-	int i, run;
+	int i, j, run;
 
 	pin_to(cpus[0]);
 	for (i = 0; i < s->nr_vcpus; i++) {
@@ -630,7 +757,8 @@ static struct result run_scenario(const struct scenario *s, int nr_runs,
 	for (i = 0; i < s->nr_vcpus; i++)
 		run_and_check(vcpus[i], &vals[i]);
 
-	counting = !timed && count_writes_start();
+	if (!timed)
+		count_writes_start();
 	layer = !timed && read_urm_counts(&before);
 	start = rdtsc();
 	for (run = 0; run < nr_runs; run++) {
@@ -651,7 +779,7 @@ static struct result run_scenario(const struct scenario *s, int nr_runs,
 		}
 		for (i = 0; i < s->nr_vcpus; i++) {
 			if (!timed) {
-				res.max_writes += 2 * nr_differing(&vals[i]);
+				count_needed(&res, &vals[i]);
 				run_and_check(vcpus[i], &vals[i]);
 			} else {
 				/* Checked above: only count the exit. */
@@ -667,11 +795,14 @@ static struct result run_scenario(const struct scenario *s, int nr_runs,
 		res.layer.writes -= before.writes;
 		res.layer.mismatches -= before.mismatches;
 	}
-	if (counting) {
-		long own;
-
-		count_writes_stop(&own, &res.foreign);
-		res.writes = own + res.foreign;
+	if (!timed) {
+		count_writes_stop(vals, s->nr_vcpus, res.w);
+		res.writes = 0;
+		res.other = 0;
+		for (j = 0; j < nr_uret_msrs; j++) {
+			res.writes += res.w[j].own + res.w[j].other;
+			res.other += res.w[j].other;
+		}
 	}
 	res.iters = nr_runs * s->nr_vcpus;
 
@@ -693,7 +824,7 @@ static struct result run_scenario(const struct scenario *s, int nr_runs,
 static void test_scenario(const struct scenario *s)
 {
 	struct result res;
-	long limit;
+	int i;
 
 	if (s->between == MIGRATE && nr_cpus < 2) {
 		ksft_test_result_skip("%s: needs two CPUs\n", s->name);
@@ -701,24 +832,34 @@ static void test_scenario(const struct scenario *s)
 	}
 
 	res = run_scenario(s, s->nr_runs, false);
-	if (res.writes < 0) {
-		ksft_print_msg("no msr:write_msr tracepoint: writes not counted\n");
-	} else {
-		/* Each restore by another task allows one reload. */
-		limit = res.max_writes + 2 * res.foreign;
-		ksft_print_msg("%ld MSR writes in %d runs (%ld by other tasks), limit %ld\n",
-			       res.writes, res.iters, res.foreign, limit);
-		TEST_ASSERT(res.writes <= limit,
-			    "%s: %ld MSR writes, at most %ld needed",
-			    s->name, res.writes, limit);
+	ksft_print_msg("%ld MSR writes in %d runs (%ld by other tasks), at most %ld needed\n",
+		       res.writes, res.iters, res.other, res.max_total);
+	for (i = 0; i < nr_uret_msrs; i++) {
+		const struct msr_writes *w = &res.w[i];
+		const char *name = msr_name(uret_msrs[i]);
+
+		ksft_print_msg("  %-12s own %ld (%ld loads), other %ld, needed %ld\n",
+			       name, w->own, w->loads, w->other, res.max_writes[i]);
+		TEST_ASSERT(!w->bad,
+			    "%s: %ld writes to %s of neither the guest's value nor the host's, or by another task of the guest's",
+			    s->name, w->bad, name);
+		/* Every reload after another task's restore is one more. */
+		TEST_ASSERT(w->own <= res.max_writes[i] + w->other,
+			    "%s: %ld writes to %s by the vCPU task, at most %ld needed (%ld restores by other tasks)",
+			    s->name, w->own, name, res.max_writes[i], w->other);
+		TEST_ASSERT(w->other <= w->loads,
+			    "%s: other tasks wrote %s %ld times, after %ld loads of the guest's value",
+			    s->name, name, w->other, w->loads);
+		TEST_ASSERT(res.max_writes[i] || !(w->own + w->other),
+			    "%s: %ld writes to %s, whose guest value is the host's",
+			    s->name, w->own + w->other, name);
 	}
 	if (res.layer.writes >= 0) {
-		limit = res.max_writes + 2 * res.foreign;
 		ksft_print_msg("user-return MSR layer: %ld writes and restores, %ld mismatches\n",
 			       res.layer.writes, res.layer.mismatches);
-		TEST_ASSERT(res.layer.writes <= limit,
-			    "%s: the layer counted %ld MSR writes, at most %ld needed",
-			    s->name, res.layer.writes, limit);
+		TEST_ASSERT(res.layer.writes == res.writes,
+			    "%s: the layer counted %ld MSR writes, the tracepoint %ld",
+			    s->name, res.layer.writes, res.writes);
 		TEST_ASSERT(!res.layer.mismatches,
 			    "%s: the layer found %ld MSRs not holding the value it cached",
 			    s->name, res.layer.mismatches);
@@ -748,9 +889,9 @@ static void bench_scenario(const struct scenario *s)
 	}
 
 	printf("bench: scenario=\"%s\" iters=%d writes=%ld foreign=%ld ",
-	       s->name, w.iters, w.writes, w.foreign);
+	       s->name, w.iters, w.writes, w.other);
 	printf("min_writes=%ld ticks_iters=%d ticks=%ld\n",
-	       w.max_writes, t.iters, ticks);
+	       w.max_total, t.iters, ticks);
 }
 
 static void init_cpus(void)
@@ -794,6 +935,9 @@ int main(int argc, char *argv[])
 	TEST_REQUIRE(this_cpu_has(X86_FEATURE_RDTSCP));
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_RDTSCP));
 	TEST_REQUIRE(host_cpu_is_amd || host_cpu_is_intel);
+	/* No SA_RESTART: the alarm interrupts KVM_RUN. */
+	TEST_ASSERT(!sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL),
+		    "sigaction(SIGALRM) failed");
 
 	if (host_cpu_is_amd) {
 		uret_msrs = amd_uret_msrs;
@@ -806,6 +950,7 @@ int main(int argc, char *argv[])
 	find_vdso_getcpu();
 	init_cpus();
 	probe_host_vals();
+	require_write_msr_event();
 
 	if (bench_mode) {
 		for (i = 0; i < ARRAY_SIZE(scenarios); i++)
@@ -820,8 +965,6 @@ int main(int argc, char *argv[])
 		ksft_print_msg("RDPID checks: SKIP (no RDPID in CPUID)\n");
 	if (!vdso_getcpu)
 		ksft_print_msg("no vDSO getcpu: sched_getcpu() instead\n");
-	if (!host_vals_known)
-		ksft_print_msg("no /dev/cpu/N/msr: host LSTAR unknown, counted as differing\n");
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
 		if (only < 0 || i == only)
 			test_scenario(&scenarios[i]);
