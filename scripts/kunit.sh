@@ -36,6 +36,8 @@ esac
 command -v ccache >/dev/null 2>&1 && args+=(--make_options="CC=ccache $cc")
 
 step "kunit.py run --arch=$arch: ${configs[*]}"
+# What an earlier run left is never read as this run's result.
+rm -f "$out" "$out.kunit"
 log=$BUILD/logs/kunit-$arch.log
 mkdir -p "$BUILD/logs"
 # kunit.py asks QEMU for KVM first, and this kind of machine has a

@@ -2,20 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the test bench's logs into results, and results into the summary.
 
-  results.py parse LOGDIR KSRC OUT.json [PREFIX]
-                                           one VM run -> results; with
-                                           PREFIX (a VM with no base run
-                                           beside it), suite names get the
-                                           prefix and any kernel splat fails
+  results.py parse LOGDIR KSRC OUT.json [PREFIX [paired]]
+                                           one VM run -> results; suite
+                                           names get PREFIX; without
+                                           'paired' (a VM with no base run
+                                           beside it) any kernel splat fails
   results.py kunitjson IN OUT PREFIX RC    kunit.py run's JSON -> results
-  results.py merge OUT.json IN.json...     several result files -> one
-  results.py summary BASE.json SERIES.json [EXTRA.json...]
-                                           the table, the regressions and the
+  results.py summary BASE.json[,...] SERIES.json[,...] [EXTRA.json...]
+                     [--expect LIST...]    the table, the regressions and the
                                            closing 'N passed, N failed' line
 
 A result file is {"suites": {suite: {case: status}}} with status one of
 pass, fail, skip.  Programs are cases of their suite; a program that prints
-TAP test points contributes one case per point instead.
+TAP test points contributes one case per point instead.  Each VM adds a
+suite "vm" (booted, modules loaded, reached the end of its test list).
+
+An expect list (scripts/expected/*.list) names, one "suite | case" a line,
+the cases that must pass with the series; one that did not run, skipped or
+failed fails the run, whatever the base did.
 """
 
 import json
@@ -52,15 +56,24 @@ def tap_cases(lines):
 def parse_tests(path):
     """Programs of tests.log -> {suite: {case: status}}, plus notes."""
     suites, notes = {}, []
+    vm = suites.setdefault('vm', {})
+    vm['booted and started the tests'] = 'fail'
+    vm['reached the end of its test list'] = 'fail'
     if not os.path.exists(path):
         return suites, ['no tests.log: the VM did not start']
     text = open(path, errors='replace').read().splitlines()
     current, out, done = None, [], False
-    listed = []
     for line in text:
+        line = line.rstrip('\r')
+        if line.startswith('URN-BOOT '):
+            vm['booted and started the tests'] = 'pass'
+        m = re.match(r'URN-MODULE-(OK|FAILED) (\S+?):?(\s|$)', line)
+        if m:
+            vm['module %s loaded' % module_name(m.group(2))] = \
+                'pass' if m.group(1) == 'OK' else 'fail'
+
         if line.startswith('URN-BEGIN '):
             current, out = line.split()[1], []
-            listed.append(current)
             continue
         if line.startswith('URN-END ') and current:
             rc = int(re.search(r'rc=(\d+)', line).group(1))
@@ -69,6 +82,7 @@ def parse_tests(path):
             continue
         if line.startswith('URN-DONE'):
             done = True
+            vm['reached the end of its test list'] = 'pass'
         if line.startswith('URN-MODULE-FAILED'):
             notes.append(line)
         if current:
@@ -79,6 +93,11 @@ def parse_tests(path):
     if not done:
         notes.append('the VM did not reach the end of the test list')
     return suites, notes
+
+
+def module_name(path):
+    """/lib/modules/.../kvm-intel.ko -> kvm_intel"""
+    return re.sub(r'\.ko$', '', os.path.basename(path)).replace('-', '_')
 
 
 def suite_of(prog):
@@ -131,23 +150,32 @@ def parse_kunit(console, ksrc):
     kunit = os.path.join(ksrc, 'tools/testing/kunit/kunit.py')
     if not os.path.exists(console):
         return {}
-    r = subprocess.run([sys.executable, kunit, 'parse', '--json', '--', console],
+    # kunit.py changes to the kernel tree: give it an absolute path.
+    r = subprocess.run([sys.executable, kunit, 'parse', '--json', '--',
+                        os.path.abspath(console)],
                        capture_output=True, text=True)
     start = r.stdout.find('{')
     if start < 0:
-        return {}
-    return kunit_suites(json.loads(r.stdout[start:]), 'kunit: ')
+        return None
+    try:
+        return kunit_suites(json.loads(r.stdout[start:]), 'kunit: ')
+    except ValueError:
+        return None
 
 
 def cmd_kunitjson(src, dst, prefix, rc):
     """kunit.py run's --json file and exit status -> a result file."""
     suites, notes = {}, []
     if os.path.exists(src) and os.path.getsize(src):
-        suites = kunit_suites(json.load(open(src)), prefix)
+        try:
+            suites = kunit_suites(json.load(open(src)), prefix)
+        except ValueError:
+            notes.append('%s: unparsable JSON' % src)
     if rc != '0':
         notes.append('%s exited %s' % (prefix.rstrip(': '), rc))
-        if not suites:
-            suites[prefix.rstrip(': ')] = {'kunit.py run': 'fail'}
+    # kunit.py's own verdict is a case: an empty or unreadable result fails.
+    suites[prefix.rstrip(': ')] = {
+        'kunit.py run': 'pass' if rc == '0' and suites else 'fail'}
     json.dump({'suites': suites, 'notes': notes}, open(dst, 'w'), indent=1,
               sort_keys=True)
 
@@ -173,23 +201,38 @@ def parse_kernel_log(console):
     return sorted(splats)
 
 
-def cmd_parse(logdir, ksrc, out, prefix=''):
+def cmd_parse(logdir, ksrc, out, prefix='', mode='alone'):
     console = os.path.join(logdir, 'console.log')
     suites, notes = parse_tests(os.path.join(logdir, 'tests.log'))
-    suites.update(parse_kunit(console, ksrc))
+    kunit = parse_kunit(console, ksrc)
+    if kunit is None:
+        suites['kunit'] = {'results at boot parsed': 'fail'}
+        notes.append('kunit.py parse could not read the kernel log')
+    else:
+        suites.update(kunit)
     splats = parse_kernel_log(console)
-    missing = os.path.join(logdir, 'root/tests/missing')
+    root = os.path.join(logdir, 'root/tests')
+    missing = os.path.join(root, 'missing')
     if os.path.exists(missing):
         for prog in open(missing).read().split():
             suites.setdefault(suite_of(prog), {})[prog.split('/', 1)[-1]] = 'fail'
             notes.append('%s: not built' % prog)
-    if prefix:
-        suites = {prefix + n: c for n, c in suites.items()}
+    # A module the kernel does not have (the series' test module on the
+    # base) is skipped here; an expect list says where it must load.
+    absent = os.path.join(root, 'absent-modules')
+    if os.path.exists(absent):
+        for mod in open(absent).read().split():
+            suites['vm']['module %s loaded' % module_name(mod)] = 'skip'
+    suites = {prefix + n: c for n, c in suites.items()}
+    notes = [n if n.startswith(prefix) else prefix + n for n in notes]
+    if mode == 'paired':
+        # Compared with the base kernel's run on the same VM by 'summary'.
+        splats = {prefix + 'kernel log': splats}
+    else:
         suites[prefix + 'kernel log'] = {
             'no WARNING, BUG or lockdep splat': 'fail' if splats else 'pass'}
         notes += ['%ssplat: %s' % (prefix, l) for l in splats[:5]]
-        notes = [n if n.startswith(prefix) else prefix + n for n in notes]
-        splats = []
+        splats = {}
     json.dump({'suites': suites, 'notes': notes, 'splats': splats},
               open(out, 'w'), indent=1, sort_keys=True)
 
@@ -198,16 +241,6 @@ def load(path):
     if not path or not os.path.exists(path):
         return {'suites': {}, 'notes': []}
     return json.load(open(path))
-
-
-def cmd_merge(out, paths):
-    res = {'suites': {}, 'notes': []}
-    for p in paths:
-        r = load(p)
-        for s, cases in r['suites'].items():
-            res['suites'].setdefault(s, {}).update(cases)
-        res['notes'] += r.get('notes', [])
-    json.dump(res, open(out, 'w'), indent=1, sort_keys=True)
 
 
 def counts(cases):
@@ -223,25 +256,47 @@ def fmt(c):
     return '%d/%d/%d' % (c['pass'], c['fail'], c['skip'])
 
 
-def cmd_summary(base_path, series_path, extra):
-    base, series = load(base_path), load(series_path)
-    for p in extra:
+def merged(paths):
+    """Several result files -> one; suites of the same name are merged."""
+    res = {'suites': {}, 'notes': [], 'splats': {}}
+    for p in paths:
         r = load(p)
-        for s, cases in r['suites'].items():
-            series['suites'].setdefault(s, {}).update(cases)
-        series['notes'] += r.get('notes', [])
-    # The kernel log: a splat the base kernel does not print is a failure.
-    if 'splats' in series:
-        new = sorted(set(series['splats']) - set(base.get('splats', [])))
-        series['suites']['kernel log'] = {
-            'no WARNING, BUG or lockdep splat that the base has not':
-            'fail' if new else 'pass'}
-        base['suites']['kernel log'] = {
-            'no WARNING, BUG or lockdep splat that the base has not':
-            'pass'}
-        series['notes'] += ['kernel: new splat: ' + l for l in new[:5]]
-        series['notes'] += ['kernel: splat the base has too: ' + l for l in
-                            sorted(set(series['splats']) & set(base.get('splats', [])))[:5]]
+        for n, cases in r['suites'].items():
+            res['suites'].setdefault(n, {}).update(cases)
+        res['notes'] += r.get('notes', [])
+        res['splats'].update(r.get('splats') or {})
+    return res
+
+
+def read_expect(paths):
+    """The "suite | case" lines of expect lists."""
+    want = []
+    for p in paths:
+        for line in open(p):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            if ' | ' not in line:
+                raise SystemExit('%s: not "suite | case": %s' % (p, line))
+            want.append(tuple(line.split(' | ', 1)))
+    return want
+
+
+def cmd_summary(base_paths, series_paths, extra, expect):
+    base = merged(base_paths.split(','))
+    series = merged(series_paths.split(',') + extra)
+    # The kernel log of each VM: a splat the base kernel does not print
+    # there is a failure.
+    case = 'no WARNING, BUG or lockdep splat that the base has not'
+    for log, lines in series['splats'].items():
+        old = set(base['splats'].get(log, []))
+        new = sorted(set(lines) - old)
+        series['suites'][log] = {case: 'fail' if new else 'pass'}
+        if log in base['splats']:
+            base['suites'][log] = {case: 'pass'}
+        series['notes'] += ['%s: new splat: %s' % (log, l) for l in new[:5]]
+        series['notes'] += ['%s: splat the base has too: %s' % (log, l)
+                            for l in sorted(set(lines) & old)[:5]]
     names = sorted(set(base['suites']) | set(series['suites']))
     width = max([len(n) for n in names] + [20])
     print('%-*s  %-14s  %-14s' % (width, 'suite (pass/fail/skip)', 'base', 'series'))
@@ -250,29 +305,41 @@ def cmd_summary(base_path, series_path, extra):
         s = series['suites'].get(n)
         print('%-*s  %-14s  %-14s' % (width, n, fmt(counts(b) if b else None),
                                       fmt(counts(s) if s else None)))
+    # What must pass with the series, whatever the base did.
+    unmet = []
+    for n, c in read_expect(expect):
+        st = series['suites'].get(n, {}).get(c, 'missing')
+        if st != 'pass':
+            unmet.append((n, c, st))
+    must = set((n, c) for n, c, _ in unmet)
     regress = []
     for n, cases in base['suites'].items():
-        if n == 'kernel log':
-            continue
-        for case, st in cases.items():
-            if st == 'pass' and series['suites'].get(n, {}).get(case) != 'pass':
+        for c, st in cases.items():
+            if (n, c) in must:
+                continue
+            if st == 'pass' and series['suites'].get(n, {}).get(c) != 'pass':
                 regress.append('%s: %s passes on the base, %s with the series' %
-                               (n, case, series['suites'].get(n, {}).get(case, 'missing')))
+                               (n, c, series['suites'].get(n, {}).get(c, 'missing')))
     for note in series.get('notes', []):
         print('note: ' + note)
     for r in regress:
         print('REGRESSION: ' + r)
+    for n, c, st in unmet:
+        print('EXPECTED TO PASS: %s | %s: %s' % (n, c, st))
     # A case that fails on the base kernel as well is the emulator's or
-    # upstream's, not the series': listed, and left out of the count.
+    # upstream's, not the series': listed, and left out of the count,
+    # unless an expect list names it.
     total = {'pass': 0, 'fail': 0, 'skip': 0}
     known = []
     for n, cases in series['suites'].items():
-        for case, st in cases.items():
-            if st == 'fail' and base['suites'].get(n, {}).get(case) == 'fail':
-                known.append('%s: %s' % (n, case))
+        for c, st in cases.items():
+            if (n, c) in must:
+                continue
+            if st == 'fail' and base['suites'].get(n, {}).get(c) == 'fail':
+                known.append('%s: %s' % (n, c))
                 continue
             total[st] += 1
-    total['fail'] += len(regress)
+    total['fail'] += len(regress) + len(unmet)
     if known:
         print('failing on the base kernel too, not counted (%d): %s' %
               (len(known), ', '.join(known)))
@@ -281,17 +348,21 @@ def cmd_summary(base_path, series_path, extra):
 
 
 def main(argv):
-    if len(argv) in (5, 6) and argv[1] == 'parse':
+    if len(argv) in (5, 6, 7) and argv[1] == 'parse':
         cmd_parse(*argv[2:])
         return 0
     if len(argv) == 6 and argv[1] == 'kunitjson':
         cmd_kunitjson(*argv[2:6])
         return 0
-    if len(argv) >= 3 and argv[1] == 'merge':
-        cmd_merge(argv[2], argv[3:])
-        return 0
     if len(argv) >= 4 and argv[1] == 'summary':
-        return cmd_summary(argv[2], argv[3], argv[4:])
+        args, expect = argv[2:], []
+        if '--expect' in args:
+            i = args.index('--expect')
+            args, expect = args[:i], args[i + 1:]
+        if len(args) < 2:
+            sys.stderr.write(__doc__)
+            return 2
+        return cmd_summary(args[0], args[1], args[2:], expect)
     sys.stderr.write(__doc__)
     return 2
 

@@ -3,13 +3,14 @@
 #
 # run.sh: the main job.  Prepare the base, build the series from the area
 # folders, apply it to a clean base with git am, build the test kernels and
-# selftests, boot them under QEMU, run every test, print the summary.
+# selftests, boot them under QEMU (AMD SVM) and Bochs (Intel VMX), run
+# every test, print the summary.
 #
-# The unpatched base is run side by side with the same upstream selftests;
-# its results are cached per base version in the machine's cache.
-# Results: build/logs/{base,series}/, build/results/*.json.  Every kernel
-# is built from build/src into build/o; build/k-{base,series} hold what the
-# test VM boots.
+# The unpatched base is run side by side with the same selftests on both
+# VMs; its results are cached in the machine's cache, keyed by everything
+# they depend on.  Results: build/logs/{base,series}{,-vmx}/,
+# build/results/*.json.  Every kernel is built from build/src into
+# build/o; build/k-{base,series} hold what the test VMs boot.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=run
@@ -48,11 +49,18 @@ info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"
 # The selftests are user space: one build, from the patched tree, runs on
 # both kernels, so the base column also shows the tests the series adds.
 # The base results depend on them, on the bench and on the base.
-key=$({ echo "$base"; cat "$TOP"/scripts/{urn.config,tests.list,vmrun.sh,selftests.sh,kbuild.sh,results.py};
-	git -C "$src" diff "$base" HEAD -- tools/testing/selftests; } | sha256sum | cut -c1-16)
+# The key: the base, the test kernel's config, the test lists, the scripts
+# that run and read them, the selftests' source, the emulators' versions
+# and the run's parameters.
+key=$({ echo "$base"; cat "$TOP"/scripts/{urn.config,tests.list,tests-vmx.list,vmrun.sh,urn-init.c,selftests.sh,kbuild.sh,results.py};
+	git -C "$src" diff "$base" HEAD -- tools/testing/selftests
+	qemu-system-x86_64 --version | head -1; dpkg-query -W bochs 2>/dev/null || true
+	env | grep -E '^(TEST_TIMEOUT|VM_TIMEOUT|QEMU_SMP|QEMU_ARGS|KERNEL_ARGS|BOCHS_CPU|BOCHS_IPS|BOCHS_SMP)=' | sort || true
+	} | sha256sum | cut -c1-16)
 base_json=$CACHE/results/base-$key.json
+base_vmx_json=$CACHE/results/base-vmx-$key.json
 base_cached=
-if [ -f "$base_json" ] && [ -z "${URN_NO_BASE_CACHE:-}" ]; then
+if [ -f "$base_json" ] && [ -f "$base_vmx_json" ] && [ -z "${URN_NO_BASE_CACHE:-}" ]; then
 	base_cached=1
 else
 	step "build the base kernel"
@@ -66,22 +74,51 @@ step "build the patched kernel"
 step "build the selftests of the patched tree"
 "$TOP/scripts/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st"
 
+# The VMX VMs (Bochs, one CPU thread each) run in the background, beside
+# the QEMU VMs and the builds below; their clock counts instructions, so
+# sharing the CPUs does not change what they measure.
+rm -f "$RESULTS"/{base,series}{,-vmx}.json
+vmx_pids=()
+vmx() { # vmx KIND: boot build/k-KIND under Bochs, results in KIND-vmx.json
+	mkdir -p "$LOGS/$1-vmx"
+	EMU=bochs "$TOP/scripts/vmrun.sh" "$BUILD/k-$1" "$BUILD/st" "$LOGS/$1-vmx" \
+		"$TOP/scripts/tests-vmx.list" 2> "$LOGS/$1-vmx/vmrun.log"
+	"$TOP/scripts/results.py" parse "$LOGS/$1-vmx" "$src" "$RESULTS/$1-vmx.json" "vmx: " paired
+}
+step "start the VMX VMs (Bochs) in the background: logs in build/logs/*-vmx/"
+if [ -z "$base_cached" ]; then
+	vmx base & vmx_pids+=($!)
+fi
+vmx series & vmx_pids+=($!)
+
+# Only a run that reached the end of its test list goes into the cache.
+cache_base() { # cache_base RESULT.json CACHED.json
+	if python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))["suites"]
+sys.exit(0 if any(n.endswith("vm") and c.get("reached the end of its test list") == "pass"
+		  for n, c in s.items()) else 1)' "$1"; then
+		mkdir -p "$CACHE/results"
+		cp "$1" "$2"
+	else
+		info "the base run did not complete: not cached"
+	fi
+}
+
 if [ -n "$base_cached" ]; then
-	step "base results: cached for this base, bench and test set"
+	step "base results: cached for this base, config, test set and emulators"
+	cp "$base_json" "$RESULTS/base.json"
+	cp "$base_vmx_json" "$RESULTS/base-vmx.json"
 else
-	step "boot the base kernel and run the tests"
+	step "boot the base kernel under QEMU (SVM) and run the tests"
 	mkdir -p "$LOGS/base"
 	"$TOP/scripts/vmrun.sh" "$BUILD/k-base" "$BUILD/st" "$LOGS/base" "$TOP/scripts/tests.list"
-	"$TOP/scripts/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json"
-	mkdir -p "$CACHE/results"
-	cp "$RESULTS/base.json" "$base_json"
+	"$TOP/scripts/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json" "" paired
 fi
-cp "$base_json" "$RESULTS/base.json"
 
-step "boot the patched kernel and run the tests"
+step "boot the patched kernel under QEMU (SVM) and run the tests"
 mkdir -p "$LOGS/series"
 "$TOP/scripts/vmrun.sh" "$BUILD/k-series" "$BUILD/st" "$LOGS/series" "$TOP/scripts/tests.list"
-"$TOP/scripts/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json"
+"$TOP/scripts/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json" "" paired
 
 step "the second architecture: riscv64 under QEMU TCG"
 rm -f "$RESULTS/riscv.json"
@@ -98,7 +135,23 @@ fi
 step "KUnit suites with kunit.py on x86_64"
 "$TOP/scripts/kunit.sh" "$src" x86_64 "$RESULTS/kunit-x86_64.json"
 
+step "wait for the VMX VMs"
+for p in "${vmx_pids[@]}"; do wait "$p" || true; done
+kinds=(series)
+[ -n "$base_cached" ] || kinds+=(base)
+for k in "${kinds[@]}"; do
+	[ -f "$RESULTS/$k-vmx.json" ] ||
+		printf '{"suites": {"vmx: vm": {"booted and started the tests": "fail"}}, "notes": ["vmx: the %s VM did not run: see build/logs/%s-vmx/vmrun.log"]}\n' \
+			"$k" "$k" > "$RESULTS/$k-vmx.json"
+done
+if [ -z "$base_cached" ]; then
+	cache_base "$RESULTS/base.json" "$base_json"
+	cache_base "$RESULTS/base-vmx.json" "$base_vmx_json"
+fi
+
 [ -z "${URN_NO_SUMMARY:-}" ] || exit 0
 step "summary (base: $(cat "$BUILD/base.version"))"
-"$TOP/scripts/results.py" summary "$RESULTS/base.json" "$RESULTS/series.json" \
-	"$RESULTS/kunit-x86_64.json" "$RESULTS/riscv.json" | tee "$RESULTS/summary.txt"
+"$TOP/scripts/results.py" summary "$RESULTS/base.json,$RESULTS/base-vmx.json" \
+	"$RESULTS/series.json,$RESULTS/series-vmx.json" \
+	"$RESULTS/kunit-x86_64.json" "$RESULTS/riscv.json" \
+	--expect "$TOP"/scripts/expected/*.list | tee "$RESULTS/summary.txt"

@@ -26,5 +26,7 @@ if [ ! -f "$R/check.json" ]; then
 fi
 
 step "summary (base: $(cat "$BUILD/base.version"); took $(( ($(date +%s) - start) / 60 )) min)"
-"$TOP/scripts/results.py" summary "$R/base.json" "$R/series.json" \
-	"$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" | tee "$R/summary.txt"
+"$TOP/scripts/results.py" summary "$R/base.json,$R/base-vmx.json" \
+	"$R/series.json,$R/series-vmx.json" \
+	"$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" \
+	--expect "$TOP"/scripts/expected/*.list | tee "$R/summary.txt"

@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * urn-init.c: /init of the test VMs that have no busybox (riscv64, built
- * statically by scripts/riscv.sh).  It does what vmrun.sh's shell init does
- * on x86: mount the kernel's file systems, load the modules listed in
- * /tests/modules, run each test of /tests/list under a time limit with its
- * output on /dev/hvc0 (a virtio console; the kernel's stays on the serial
- * console), between the URN-BEGIN and URN-END lines that results.py reads,
- * and end the VM.  The time limit in seconds comes from
- * "urn_timeout=" on the kernel command line (default 60).
+ * urn-init.c: /init of every test VM (vmrun.sh on x86_64 under QEMU or
+ * Bochs, riscv.sh on riscv64), built statically.  It mounts the kernel's
+ * file systems, loads the modules listed in /tests/modules (paths, in
+ * dependency order), runs each test of /tests/list under a time limit with
+ * its output on the tests' console (the kernel's stays on the first
+ * serial port), between the URN-BEGIN and URN-END lines that results.py
+ * reads, and ends the VM.
+ *
+ * Kernel command line parameters (the kernel hands them to init as
+ * environment variables):
+ *   urn_timeout=N     the time limit of one test in seconds (default 60)
+ *   urn_out=DEV       the tests' console (default /dev/hvc0, a virtio console)
+ *   urn_end=bochs     end the VM through Bochs' shutdown port 0x8900
+ *                     (default: reboot; QEMU runs with -no-reboot)
+ *
+ * It sleeps in waitpid() while a test runs: a polling init would return to
+ * user mode on the tests' CPUs, which is what the notifier tests watch for,
+ * and its wake-ups would be MSR writes that the write counts must not see.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +35,10 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <sys/io.h>
+#endif
 
 #define MAX_ARGS	16
 
@@ -46,6 +60,8 @@ static void load_modules(void)
 
 		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
 			printf("URN-MODULE-FAILED %s: %s\n", path, strerror(errno));
+		else
+			printf("URN-MODULE-OK %s\n", path);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -78,15 +94,21 @@ static int run(char *line, int timeout)
 		return 127;
 	if (!pid) {
 		int null = open("/dev/null", O_RDONLY);
-		char *prog = strdup(argv[0]);
+		char prog[512];
 
+		/*
+		 * Run it as "./NAME" from its own directory: the KVM selftests
+		 * open their own ELF file through argv[0].
+		 */
+		snprintf(prog, sizeof(prog), "./%s", basename(strdup(argv[0])));
 		dir = dirname(strdup(argv[0]));
+		argv[0] = prog;
 		setpgid(0, 0);
 		if (null >= 0)
 			dup2(null, 0);
 		if (chdir("/tests") || chdir(dir))
 			_exit(127);
-		execv(basename(prog), argv);
+		execv(prog, argv);
 		_exit(127);
 	}
 
@@ -109,9 +131,30 @@ static int run(char *line, int timeout)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/*
+ * Bochs ends when "Shutdown" is written to its port 0x8900, one byte at a
+ * time (iodev/unmapped.cc): the kernel finds no ACPI power-off there.
+ * ioperm() needs CONFIG_X86_IOPL_IOPERM.
+ */
+static void bochs_shutdown(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	const char *c;
+
+	if (ioperm(0x8900, 1, 1)) {
+		fprintf(stderr, "urn-init: ioperm(0x8900): %s\n", strerror(errno));
+		return;
+	}
+	for (c = "Shutdown"; *c; c++)
+		outb(*c, 0x8900);
+#endif
+}
+
 int main(void)
 {
 	const char *t = getenv("urn_timeout");
+	const char *out = getenv("urn_out");
+	const char *end = getenv("urn_end");
 	int timeout = t ? atoi(t) : 0;
 	char line[512], name[512];
 	struct utsname uts;
@@ -128,15 +171,25 @@ int main(void)
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 
-	/* The virtio console's port shows up a little after boot. */
+	setenv("PATH", "/bin:/sbin", 1);
+	/* Where there is a busybox, its commands serve the test scripts. */
+	if (!access("/bin/busybox", X_OK) && !fork()) {
+		execl("/bin/busybox", "busybox", "--install", "-s", "/bin", NULL);
+		_exit(127);
+	}
+	wait(NULL);
+
+	/* A virtio console's port shows up a little after boot. */
+	if (!out)
+		out = "/dev/hvc0";
 	for (i = 0, fd = -1; i < 50 && fd < 0; i++) {
-		fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
+		fd = open(out, O_RDWR | O_NOCTTY);
 		if (fd < 0)
 			usleep(100 * 1000);
 	}
 	if (fd < 0) {
-		fprintf(stderr, "urn-init: no /dev/hvc0 (%s): tests on the console\n",
-			strerror(errno));
+		fprintf(stderr, "urn-init: no %s (%s): tests on the console\n",
+			out, strerror(errno));
 		fd = open("/dev/console", O_RDWR | O_NOCTTY);
 	}
 	if (fd >= 0) {
@@ -163,7 +216,11 @@ int main(void)
 	}
 	printf("URN-DONE\n");
 	fflush(stdout);
+	/* Bochs drops what the serial port has not sent yet when it ends. */
+	tcdrain(1);
 	sync();
+	if (end && !strcmp(end, "bochs"))
+		bochs_shutdown();
 	/* QEMU runs with -no-reboot: a reboot ends the VM. */
 	reboot(RB_AUTOBOOT);
 	return 0;

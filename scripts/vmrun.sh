@@ -3,15 +3,24 @@
 #
 # vmrun.sh KART STOUT LOGDIR TESTLIST
 #
-# Boot the kernel that kbuild.sh put in KART under QEMU TCG (-cpu max, so
-# KVM runs nested on emulated SVM) with an initramfs of busybox, the kernel's modules and the
-# selftests built in STOUT.  KUnit suites built into the kernel run at boot;
-# then each test of TESTLIST runs under a timeout.  The kernel console goes to
-# LOGDIR/console.log, the tests' output to LOGDIR/tests.log.
+# Boot the kernel that kbuild.sh put in KART with an initramfs of busybox,
+# the kernel's modules, the selftests built in STOUT and
+# scripts/urn-init.c as /init.  KUnit suites built into the kernel run at
+# boot; then /init loads the modules and runs each test of TESTLIST under a
+# timeout.  The kernel console goes to LOGDIR/console.log, the tests'
+# output to LOGDIR/tests.log.
+#
+# EMU chooses the machine:
+#   qemu   (default) QEMU TCG, -cpu max: KVM runs nested on emulated SVM.
+#          QEMU_SMP (default 2) and QEMU_ARGS (e.g. "-icount shift=0,sleep=off")
+#          change it.
+#   bochs  Bochs with an Intel Haswell CPU (BOCHS_CPU), BOCHS_SMP (default
+#          2) CPUs: KVM runs nested on emulated VMX.  Its clock runs on
+#          executed instructions (clock: sync=none), BOCHS_IPS of them a
+#          second.
 #
 # TESTLIST lines: "<dir>/<path of binary> [args]" relative to STOUT, or a
-# line "module <name>" to load a module before the tests.  QEMU_SMP (default
-# 2) and QEMU_ARGS (e.g. "-icount shift=0,sleep=off") change the machine.
+# line "module <name>" to load a module before the tests.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=vm
@@ -22,8 +31,14 @@ stout=$(cd "$2" && pwd)
 logdir=$3
 list=$4
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
-VM_TIMEOUT=${VM_TIMEOUT:-2400}
-need_cmd qemu-system-x86_64 cpio busybox
+EMU=${EMU:-qemu}
+case "$EMU" in
+qemu) need_cmd qemu-system-x86_64 cpio busybox gcc ;;
+bochs) need_cmd bochs genisoimage gzip cpio busybox gcc ;;
+*) die "EMU=$EMU: qemu or bochs" ;;
+esac
+# The whole VM's limit, tests included; not reaching URN-DONE is a failure.
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$EMU" = bochs ] && echo 3000 || echo 2400)}
 
 kimg=$kart/bzImage
 [ -f "$kimg" ] || die "$kimg is missing: build the kernel first"
@@ -38,12 +53,33 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib/modules,tests}
 cp "$busybox" "$root/bin/busybox"
 cp -a "$kart/mods/lib/modules/." "$root/lib/modules/"
+gcc -static -O2 -Wall -o "$root/init" "$TOP/scripts/urn-init.c" ||
+	die "building scripts/urn-init.c failed"
 : > "$root/tests/list"
-modules=
+: > "$root/tests/modules"
+moddir=$(echo "$root"/lib/modules/*)
+# mod_paths NAME: the module's file and those it needs, needed ones first,
+# as paths in the VM; nothing if the kernel has no such module.
+mod_paths() {
+	local f deps d
+	f=$(awk -F: -v m="$1" '{ n = $1; sub(/.*\//, "", n); sub(/\.ko$/, "", n);
+		gsub(/-/, "_", n); if (n == m) print }' "$moddir/modules.dep" | head -1)
+	[ -n "$f" ] || return 0
+	deps=${f#*:}
+	for d in $deps; do mod_paths "$(basename "$d" .ko | tr - _)"; done
+	echo "${moddir#$root}/${f%%:*}"
+}
 while read -r t args; do
 	case "$t" in
 	''|'#'*) continue ;;
-	module) modules="$modules $args" ; continue ;;
+	module)
+		p=$(mod_paths "$(echo "$args" | tr - _)")
+		if [ -z "$p" ]; then
+			echo "$args" >> "$root/tests/absent-modules"
+		else
+			echo "$p" | awk '!seen[$0]++' >> "$root/tests/modules"
+		fi
+		continue ;;
 	esac
 	if [ -x "$stout/$t" ]; then
 		mkdir -p "$root/tests/$(dirname "$t")"
@@ -53,49 +89,61 @@ while read -r t args; do
 		echo "$t" >> "$root/tests/missing"
 	fi
 done < "$list"
-echo "$modules" > "$root/tests/modules"
-cat > "$root/init" <<EOS
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-mount -t tmpfs tmp /tmp
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
-exec 3>/dev/ttyS1
-echo "URN-BOOT \$(uname -r) cpus=\$(grep -c ^processor /proc/cpuinfo)" >&3
-for m in \$(cat /tests/modules); do
-	modprobe \$m >&3 2>&1 || echo "URN-MODULE-FAILED \$m" >&3
-done
-while read -r t args; do
-	echo "URN-BEGIN \$t" >&3
-	start=\$(cut -d' ' -f1 /proc/uptime)
-	cd /tests/\$(dirname \$t)
-	timeout -s KILL $TEST_TIMEOUT ./\$(basename \$t) \$args >&3 2>&1 </dev/null
-	rc=\$?
-	cd /
-	echo "URN-END \$t rc=\$rc start=\$start end=\$(cut -d' ' -f1 /proc/uptime)" >&3
-done < /tests/list
-echo "URN-DONE" >&3
-dmesg > /tmp/dmesg
-# QEMU runs with -no-reboot: a reboot ends the VM.
-reboot -f
-EOS
-chmod +x "$root/init"
+awk '!seen[$0]++' "$root/tests/modules" > "$root/tests/modules.new"
+mv "$root/tests/modules.new" "$root/tests/modules"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$logdir/initramfs.cpio"
 
-step "boot ${kart#$TOP/} and run $(wc -l < "$root/tests/list") tests"
+cmdline="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=7 urn_timeout=$TEST_TIMEOUT urn_out=/dev/ttyS1"
+step "boot ${kart#$TOP/} under $EMU and run $(wc -l < "$root/tests/list") tests"
 rm -f "$logdir/console.log" "$logdir/tests.log"
 set +e
-timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "${QEMU_SMP:-2}" -m 4G ${QEMU_ARGS:-} \
-	-nographic -no-reboot -monitor none \
-	-serial "file:$logdir/console.log" -serial "file:$logdir/tests.log" \
-	-kernel "$kimg" -initrd "$logdir/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=7 ${KERNEL_ARGS:-}" \
-	</dev/null >"$logdir/qemu.log" 2>&1
+if [ "$EMU" = qemu ]; then
+	timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "${QEMU_SMP:-2}" -m 4G ${QEMU_ARGS:-} \
+		-nographic -no-reboot -monitor none \
+		-serial "file:$logdir/console.log" -serial "file:$logdir/tests.log" \
+		-kernel "$kimg" -initrd "$logdir/initramfs.cpio" \
+		-append "$cmdline ${KERNEL_ARGS:-}" \
+		</dev/null >"$logdir/qemu.log" 2>&1
+else
+	# A CD image that isolinux boots: Bochs has no -kernel.
+	iso=$logdir/iso
+	rm -rf "$iso"
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cp "$kimg" "$iso/bzImage"
+	gzip -1 -c "$logdir/initramfs.cpio" > "$iso/initrd.gz"
+	printf 'default urn\nprompt 0\nlabel urn\n  kernel /bzImage\n  append initrd=/initrd.gz %s urn_end=bochs %s\n' \
+		"$cmdline" "${KERNEL_ARGS:-}" > "$iso/isolinux/isolinux.cfg"
+	genisoimage -quiet -o "$logdir/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table -J -R "$iso" ||
+		die "genisoimage failed"
+	cat > "$logdir/bochsrc" <<EOB
+cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=${BOCHS_SMP:-2}, ips=${BOCHS_IPS:-40000000}
+memory: guest=2048, host=2048
+clock: sync=none, time0=local
+pci: enabled=1, chipset=i440fx
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path="$logdir/boot.iso", status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev="$logdir/console.log"
+com2: enabled=1, mode=file, dev="$logdir/tests.log"
+display_library: rfb, options="timeout=0"
+mouse: enabled=0
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+log: "$logdir/bochs.log"
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+EOB
+	# Debian's Bochs starts in its debugger: 'c' lets it run.
+	echo c > "$logdir/bochs.rc"
+	timeout -s KILL "$VM_TIMEOUT" bochs -q -f "$logdir/bochsrc" -rc "$logdir/bochs.rc" \
+		</dev/null >"$logdir/bochs.out" 2>&1
+fi
 rc=$?
 set -e
 grep -q '^URN-DONE' "$logdir/tests.log" 2>/dev/null ||
-	info "the VM did not finish (qemu exit $rc); the results say which test was running"
+	info "the VM did not finish ($EMU exit $rc); the results say which test was running"
