@@ -128,7 +128,7 @@ warn_count() {
 	local src=$1 out=$2 flag=$3
 	shift 3
 	[ $# -gt 0 ] || return 0
-	make -s -C "$src" O="$out" -j"$JOBS" "$flag" "$@" 2>&1 |
+	make -s -C "$src" O="$out" -j"$JOBS" ARCH=x86 "$flag" "$@" 2>&1 |
 		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)|Makefile:[0-9]+: .*not available' |
 		drop_modinfo_noise | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort || true
 }

@@ -31,7 +31,7 @@ out=$(cd "$out" && pwd)
 cc=gcc
 command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
 kmake() {
-	make -s -C "$src" O="$out" -j"$JOBS" CC="$cc" HOSTCC="$cc" "$@"
+	make -s -C "$src" O="$out" -j"$JOBS" ARCH=x86 CC="$cc" HOSTCC="$cc" "$@"
 }
 
 step "configure ${out#$TOP/}"

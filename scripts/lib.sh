@@ -16,6 +16,34 @@ JOBS=${JOBS:-$(nproc)}
 # clone of the project on a machine shares its objects.
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 
+# Nothing of the user's environment steers a build: every make call names
+# its ARCH (and CROSS_COMPILE where it cross-compiles) itself.
+unset ARCH SUBARCH CROSS_COMPILE LLVM LLVM_IAS KBUILD_OUTPUT KCONFIG_CONFIG \
+	KCFLAGS KCPPFLAGS KAFLAGS KBUILD_EXTRA_SYMBOLS INSTALL_MOD_PATH \
+	INSTALL_HDR_PATH O W C V
+# Nor the user's git configuration: git calls that commit, apply, format
+# or compare (diff.orderFile, format.signOff, ...) give the same result
+# for everyone.
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+
+# One target at a time in a build/: they share build/src, build/o and the
+# results.  The first script of a make target takes the lock (fd 9, held
+# by everything it starts); the scripts it runs inherit URN_LOCKED.  A
+# second target waits for the first, and says so.
+urn_lock() {
+	[ -z "${URN_LOCKED:-}" ] || return 0
+	mkdir -p "$BUILD"
+	exec 9>>"$BUILD/.lock"
+	if ! flock -n 9; then
+		printf 'waiting: another target runs in %s (%s)\n' "$BUILD" \
+			"$(cat "$BUILD/.lock.who" 2>/dev/null || echo '?')" >&2
+		flock 9
+	fi
+	echo "pid $$: $(basename "$0") $*, since $(date '+%F %T')" > "$BUILD/.lock.who"
+	export URN_LOCKED=$$
+}
+urn_lock "$@"
+
 step_no=0
 step() {
 	step_no=$((step_no + 1))
