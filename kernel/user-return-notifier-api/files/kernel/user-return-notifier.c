@@ -28,6 +28,7 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/user-return-notifier.h>
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #define CREATE_TRACE_POINTS
@@ -36,6 +37,20 @@
 EXPORT_TRACEPOINT_SYMBOL_GPL(user_return_notifier_fire);
 
 static DEFINE_PER_CPU(struct hlist_head, return_notifier_list);
+
+/*
+ * The notifier list of this CPU.  A KUnit case redirects it to a list of
+ * its own (kunit_activate_static_stub()), for its own thread only, so that
+ * the notifiers that other users keep registered on the CPU, such as the
+ * x86 user-return MSR layer's, do not change what it checks.  Without
+ * KUnit this is this_cpu_ptr(); with it, one static branch more.
+ */
+VISIBLE_IF_KUNIT struct hlist_head *user_return_notifier_list(void)
+{
+	KUNIT_STATIC_STUB_REDIRECT(user_return_notifier_list);
+	return this_cpu_ptr(&return_notifier_list);
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_notifier_list);
 
 /* Enables the context-switch hand-over of TIF_USER_RETURN_NOTIFY. */
 DEFINE_STATIC_KEY_FALSE(user_return_notifier_key);
@@ -79,7 +94,7 @@ void user_return_notifier_register(struct user_return_notifier *urn)
 
 	if (WARN_ON_ONCE(user_return_notifier_registered(urn)))
 		return;
-	hlist_add_head(&urn->link, this_cpu_ptr(&return_notifier_list));
+	hlist_add_head(&urn->link, user_return_notifier_list());
 	user_return_notifier_arm();
 }
 EXPORT_SYMBOL_GPL(user_return_notifier_register);
@@ -104,7 +119,7 @@ void user_return_notifier_unregister(struct user_return_notifier *urn)
 	if (WARN_ON_ONCE(!user_return_notifier_registered(urn)))
 		return;
 	hlist_del_init(&urn->link);
-	if (hlist_empty(this_cpu_ptr(&return_notifier_list)))
+	if (hlist_empty(user_return_notifier_list()))
 		clear_thread_flag(TIF_USER_RETURN_NOTIFY);
 }
 EXPORT_SYMBOL_GPL(user_return_notifier_unregister);
@@ -134,8 +149,7 @@ void fire_user_return_notifiers(void)
 	/* First: a callback may arm again, for the next return. */
 	clear_thread_flag(TIF_USER_RETURN_NOTIFY);
 	/* _safe: the callback may unregister @urn. */
-	hlist_for_each_entry_safe(urn, next, this_cpu_ptr(&return_notifier_list),
-				  link) {
+	hlist_for_each_entry_safe(urn, next, user_return_notifier_list(), link) {
 		if (trace_user_return_notifier_fire_enabled())
 			urn_trace_fire(urn);
 		urn->on_user_return(urn);

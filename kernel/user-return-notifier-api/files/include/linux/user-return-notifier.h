@@ -41,6 +41,7 @@ void fire_user_return_notifiers(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int user_return_notifier_cpu_offline(unsigned int cpu);
+struct hlist_head *user_return_notifier_list(void);
 #endif
 
 /**
