@@ -2,12 +2,16 @@
 /*
  * Test the MSRs that KVM switches lazily, i.e. loads with the guest's value
  * on entry and restores only when the CPU returns to host user mode: TSC_AUX
- * on every vendor, and on VMX also STAR, LSTAR, SYSCALL_MASK and EFER (on
- * SVM the SYSCALL MSRs are switched by VMLOAD/VMSAVE and EFER by VMRUN).
+ * on every vendor, and on VMX also STAR, LSTAR and SYSCALL_MASK (while the
+ * guest is in long mode with EFER.SCE set) and EFER (where the CPU cannot
+ * load it on VM entry and exit).  On SVM the SYSCALL MSRs are switched by
+ * VMLOAD/VMSAVE and EFER by VMRUN.
  *
- * The guest loads values of its own, some equal to the host's, some not,
- * some hostile (LSTAR pointing nowhere, TSC_AUX 0xdeadbeef), and after every
- * kind of exit checks that it still reads them back.  The host checks that
+ * The guest, in long mode with EFER.SCE set, loads values of its own into
+ * those MSRs and CSTAR, some equal to the host's, some not, some hostile
+ * (LSTAR pointing nowhere, STAR with bogus selectors, TSC_AUX 0xdeadbeef),
+ * and after every kind of exit checks that it still reads them back; one
+ * scenario clears EFER.SCE as well.  The host checks that
  * KVM_GET_MSRS returns them, and, right after KVM_RUN returns and before any
  * other system call, that RDTSCP (and RDPID) return this CPU's own TSC_AUX,
  * that the vDSO's getcpu agrees and that a system call works.  The host's
@@ -19,9 +23,11 @@
  *  - every write stores the guest's value or the host's, and another task
  *    only ever restores the host's;
  *  - no write at all when the guest's values are the host's;
- *  - own writes: at most two per differing MSR per round trip to user space
- *    (load and restore), plus one reload for each restore another task
- *    made; so HLT/wake cycles that stay in the kernel add none;
+ *  - own writes: two per differing MSR per round trip to user space (load
+ *    and restore), plus one reload for each restore another task made, so
+ *    HLT/wake cycles that stay in the kernel add none; exactly that many
+ *    for the MSRs that the vendor always switches lazily, at most that
+ *    many for EFER;
  *  - other writes: no more than the loads they undo;
  *  - the user-return MSR layer's counters, where the kernel has the layer,
  *    count exactly the writes the tracepoint saw.
@@ -67,17 +73,21 @@
 #define URM_STATS		"/sys/kernel/debug/x86/user_return_msrs"
 
 #define HOSTILE_TSC_AUX		0xdeadbeefull
-#define HOSTILE_LSTAR		0xffff8badc0de0000ull
+#define HOSTILE_LSTAR		0xffff8badc0de0000ull	/* Not mapped. */
+#define HOSTILE_CSTAR		0xffff8badc0de1000ull
+/* SYSRET and SYSCALL selectors that index nothing, a bogus 32-bit EIP. */
+#define HOSTILE_STAR		0xfff3ffebdeadbeefull
 
 struct msr_set {
 	u64 tsc_aux;
 	u64 star;
 	u64 lstar;
+	u64 cstar;	/* Never switched lazily: checked, not counted. */
 	u64 sfmask;
 	u64 efer;	/* Only EFER.SCE is switched by the guest. */
 };
 
-enum profile { EQUAL, MIXED, HOSTILE };
+enum profile { EQUAL, MIXED, HOSTILE, HOSTILE_NO_SCE };
 
 /* Guest values, indexed by the vCPU's argument. */
 static struct msr_set guest_vals[NR_VCPUS];
@@ -142,6 +152,7 @@ static void guest_check(const struct msr_set *v)
 		GUEST_ASSERT_EQ(rdpid_aux(), v->tsc_aux);
 	GUEST_ASSERT_EQ(rdmsr(MSR_STAR), v->star);
 	GUEST_ASSERT_EQ(rdmsr(MSR_LSTAR), v->lstar);
+	GUEST_ASSERT_EQ(rdmsr(MSR_CSTAR), v->cstar);
 	GUEST_ASSERT_EQ(rdmsr(MSR_SYSCALL_MASK), v->sfmask);
 	GUEST_ASSERT_EQ(rdmsr(MSR_EFER) & EFER_SCE, v->efer & EFER_SCE);
 }
@@ -155,6 +166,7 @@ static void guest_code(u64 idx)
 	wrmsr(MSR_TSC_AUX, v->tsc_aux);
 	wrmsr(MSR_STAR, v->star);
 	wrmsr(MSR_LSTAR, v->lstar);
+	wrmsr(MSR_CSTAR, v->cstar);
 	wrmsr(MSR_SYSCALL_MASK, v->sfmask);
 	wrmsr(MSR_EFER, (rdmsr(MSR_EFER) & ~EFER_SCE) | (v->efer & EFER_SCE));
 
@@ -265,6 +277,7 @@ static void probe_host_vals(void)
 
 	TEST_ASSERT(read_host_msr(cpus[0], MSR_STAR, &host_vals.star) &&
 		    read_host_msr(cpus[0], MSR_LSTAR, &host_vals.lstar) &&
+		    read_host_msr(cpus[0], MSR_CSTAR, &host_vals.cstar) &&
 		    read_host_msr(cpus[0], MSR_SYSCALL_MASK, &host_vals.sfmask) &&
 		    read_host_msr(cpus[0], MSR_EFER, &host_vals.efer),
 		    "Reading the host's MSRs through /dev/cpu/%d/msr failed: this test needs the msr driver (CONFIG_X86_MSR)",
@@ -297,11 +310,15 @@ static struct msr_set profile_vals(enum profile p)
 		v.lstar = 0xffffffff81c00000ull;
 		break;
 	case HOSTILE:
+	case HOSTILE_NO_SCE:
 		v.tsc_aux = HOSTILE_TSC_AUX;
-		v.star = 0;
+		v.star = HOSTILE_STAR;
 		v.lstar = HOSTILE_LSTAR;
+		v.cstar = HOSTILE_CSTAR;
 		v.sfmask = 0;
-		v.efer &= ~EFER_SCE;
+		/* Without SCE, VMX does not load the SYSCALL MSRs at all. */
+		if (p == HOSTILE_NO_SCE)
+			v.efer &= ~EFER_SCE;
 		break;
 	default:
 		TEST_FAIL("bad profile %d", p);
@@ -604,6 +621,7 @@ static void check_get_msrs(struct kvm_vcpu *vcpu, const struct msr_set *v)
 	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_TSC_AUX), v->tsc_aux);
 	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_STAR), v->star);
 	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_LSTAR), v->lstar);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_CSTAR), v->cstar);
 	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_SYSCALL_MASK), v->sfmask);
 	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_EFER) & EFER_SCE,
 		       v->efer & EFER_SCE);
@@ -695,6 +713,8 @@ static const struct scenario scenarios[] = {
 	  0, NR_RUNS, MIGRATE, false },
 	{ "three vCPUs run by one task", NR_VCPUS, { EQUAL, MIXED, HOSTILE },
 	  0, NR_RUNS, NOTHING, true },
+	{ "exit to user space, hostile values, EFER.SCE clear", 1,
+	  { HOSTILE_NO_SCE }, 0, NR_RUNS, NOTHING, false },
 };
 
 struct result {
@@ -709,6 +729,24 @@ struct result {
 };
 
 /*
+ * Does the vendor load the guest's value of MSR on entry, for a guest in
+ * long mode with EFER G?  VMX loads the SYSCALL MSRs only while EFER.SCE
+ * is set; EFER itself goes through the user-return MSRs only on CPUs that
+ * cannot load it on VM entry and exit, so for EFER this is an upper bound.
+ */
+static bool switched_lazily(u32 msr, const struct msr_set *g)
+{
+	switch (msr) {
+	case MSR_STAR:
+	case MSR_LSTAR:
+	case MSR_SYSCALL_MASK:
+		return g->efer & EFER_SCE;
+	default:
+		return true;
+	}
+}
+
+/*
  * What one round trip to user space on the CPU the task runs on needs:
  * for each MSR the vendor switches lazily and whose guest value differs
  * from the host's, two writes (load the guest's, restore the host's).
@@ -720,7 +758,8 @@ static void count_needed(struct result *res, const struct msr_set *g)
 
 	h.tsc_aux = host_tsc_aux();
 	for (i = 0; i < nr_uret_msrs; i++) {
-		if (msr_val(g, uret_msrs[i]) != msr_val(&h, uret_msrs[i])) {
+		if (switched_lazily(uret_msrs[i], g) &&
+		    msr_val(g, uret_msrs[i]) != msr_val(&h, uret_msrs[i])) {
 			res->max_writes[i] += 2;
 			res->max_total += 2;
 		}
@@ -846,6 +885,11 @@ static void test_scenario(const struct scenario *s)
 		/* Every reload after another task's restore is one more. */
 		TEST_ASSERT(w->own <= res.max_writes[i] + w->other,
 			    "%s: %ld writes to %s by the vCPU task, at most %ld needed (%ld restores by other tasks)",
+			    s->name, w->own, name, res.max_writes[i], w->other);
+		/* A load or restore that did not happen is a bug too. */
+		TEST_ASSERT(uret_msrs[i] == MSR_EFER ||
+			    w->own == res.max_writes[i] + w->other,
+			    "%s: %ld writes to %s by the vCPU task, %ld needed (%ld restores by other tasks)",
 			    s->name, w->own, name, res.max_writes[i], w->other);
 		TEST_ASSERT(w->other <= w->loads,
 			    "%s: other tasks wrote %s %ld times, after %ld loads of the guest's value",
