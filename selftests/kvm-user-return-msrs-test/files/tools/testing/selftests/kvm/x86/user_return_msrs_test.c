@@ -659,11 +659,15 @@ static void report_stuck_vcpu(struct kvm_vcpu *vcpu)
 	vcpu_regs_get(vcpu, &regs);
 	vcpu_mp_state_get(vcpu, &mp);
 	sync_global_from_guest(vcpu->vm, guest_ticks);
-	TEST_FAIL("KVM_RUN did not return within %d s: vCPU %u at rip 0x%llx, mp_state %u, %lu timer ticks in the guest, %lu HLT exits, %lu wake-ups, %lu halt attempts",
-		  RUN_LIMIT, vcpu->id, regs.rip, mp.mp_state,
-		  guest_ticks, vcpu_get_stat(vcpu, halt_exits),
-		  vcpu_get_stat(vcpu, halt_wakeup),
-		  vcpu_get_stat(vcpu, halt_attempted_poll));
+	ksft_print_msg("vCPU %u: rip 0x%llx, mp_state %u, %lu timer ticks in the guest
+",
+		       vcpu->id, regs.rip, mp.mp_state, guest_ticks);
+	ksft_print_msg("vCPU %u: %lu HLT exits, %lu wake-ups, %lu halt polls
+",
+		       vcpu->id, vcpu_get_stat(vcpu, halt_exits),
+		       vcpu_get_stat(vcpu, halt_wakeup),
+		       vcpu_get_stat(vcpu, halt_attempted_poll));
+	TEST_FAIL("KVM_RUN did not return within %d s", RUN_LIMIT);
 }
 
 /* One round trip: KVM_RUN up to the guest's next GUEST_SYNC. */
