@@ -5,7 +5,8 @@
 #
 # Run the KUnit suites that the series adds (every .kunitconfig it adds;
 # for a non-x86 ARCH, those outside arch/x86) with tools/testing/kunit/kunit.py
-# in TREE, and write their results to OUT.json (results.py's format).
+# in TREE, and write their results to OUT.json (results.py's format).  On
+# x86_64 the suites are built in next to KVM and the test module.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=kunit
@@ -29,7 +30,17 @@ args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --jobs="$JOBS" --timeout=6
       --qemu_args="-smp 2")
 for c in "${configs[@]}"; do args+=(--kunitconfig="$c"); done
 case "$arch" in
-x86_64) cc=gcc ;;
+x86_64)
+	# As a distribution kernel or --alltests builds them: beside KVM
+	# (kvm_amd initializes on QEMU's -cpu max) and the test module, all
+	# built in, with the lock and preemption debugging on.
+	cc=gcc
+	args+=(--qemu_args="-cpu max")
+	for o in VIRTUALIZATION KVM KVM_AMD KVM_INTEL DEBUG_FS \
+		 TEST_USER_RETURN_NOTIFIER PREEMPT PROVE_LOCKING \
+		 DEBUG_ATOMIC_SLEEP DEBUG_PREEMPT; do
+		args+=(--kconfig_add "CONFIG_$o=y")
+	done ;;
 riscv) cc=riscv64-linux-gnu-gcc; args+=(--cross_compile=riscv64-linux-gnu-) ;;
 *) die "no set-up for KUnit on $arch" ;;
 esac
