@@ -659,11 +659,9 @@ static void report_stuck_vcpu(struct kvm_vcpu *vcpu)
 	vcpu_regs_get(vcpu, &regs);
 	vcpu_mp_state_get(vcpu, &mp);
 	sync_global_from_guest(vcpu->vm, guest_ticks);
-	ksft_print_msg("vCPU %u: rip 0x%llx, mp_state %u, %lu timer ticks in the guest
-",
+	ksft_print_msg("vCPU %u: rip 0x%llx, mp_state %u, %lu timer ticks in the guest\n",
 		       vcpu->id, regs.rip, mp.mp_state, guest_ticks);
-	ksft_print_msg("vCPU %u: %lu HLT exits, %lu wake-ups, %lu halt polls
-",
+	ksft_print_msg("vCPU %u: %lu HLT exits, %lu wake-ups, %lu halt polls\n",
 		       vcpu->id, vcpu_get_stat(vcpu, halt_exits),
 		       vcpu_get_stat(vcpu, halt_wakeup),
 		       vcpu_get_stat(vcpu, halt_attempted_poll));
