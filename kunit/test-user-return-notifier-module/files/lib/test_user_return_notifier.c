@@ -5,7 +5,7 @@
  * KUnit cases run in kernel threads, which never return to user mode, so
  * they cannot show when a notifier fires on the real exit to user mode.
  * This module lets tools/testing/selftests/user_return_notifier/ arm
- * notifiers from a system call, optionally sleep, migrate or wait
+ * notifiers from a system call, optionally sleep, migrate or hold the CPU
  * before returning, and read back for each notifier how often, on which
  * CPU, in which task and in which order it fired.
  *
@@ -24,15 +24,15 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/irqflags.h>
-#include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/user-return-notifier.h>
 #include <linux/vmalloc.h>
-#include <linux/wait.h>
 
 #include "test_user_return_notifier_uapi.h"
 
@@ -61,13 +61,18 @@ static atomic_t urn_test_used;
 static atomic_t urn_test_pending;
 static atomic64_t urn_test_fires;
 static atomic64_t urn_test_seq;
-static DECLARE_WAIT_QUEUE_HEAD(urn_test_wq);
 static struct dentry *urn_test_dir;
 
+/*
+ * Runs with interrupts disabled after the last check for exit work: it takes
+ * no lock, wakes no task and raises no work, as the notifier contract asks.
+ * Waiters poll the slot (URN_TEST_ARM_HOLD) instead of being woken.
+ */
 static void urn_test_on_user_return(struct user_return_notifier *urn)
 {
 	struct urn_test_slot *slot = container_of(urn, struct urn_test_slot, urn);
-	u32 flags = slot->rec.flags & ~(URN_TEST_REC_IRQS_OFF | URN_TEST_REC_IN_ARM);
+	u32 flags = slot->rec.flags & ~(URN_TEST_REC_IRQS_OFF | URN_TEST_REC_IN_ARM |
+					URN_TEST_REC_KTHREAD);
 
 	/* A second run must be recorded, not turned into a misuse warning. */
 	if (user_return_notifier_registered(urn))
@@ -77,6 +82,8 @@ static void urn_test_on_user_return(struct user_return_notifier *urn)
 		flags |= URN_TEST_REC_IRQS_OFF;
 	if (!READ_ONCE(slot->arm_done))
 		flags |= URN_TEST_REC_IN_ARM;
+	if (current->flags & PF_KTHREAD)
+		flags |= URN_TEST_REC_KTHREAD;
 	slot->rec.flags = flags;
 	slot->rec.fire_cpu = raw_smp_processor_id();
 	slot->rec.fire_pid = task_pid_nr(current);
@@ -86,9 +93,26 @@ static void urn_test_on_user_return(struct user_return_notifier *urn)
 	/* Fully ordered: pairs with atomic_read() + smp_rmb() in the dump. */
 	if (atomic_inc_return(&slot->fires) == 1)
 		atomic_dec(&urn_test_pending);
+}
 
-	if (wq_has_sleeper(&urn_test_wq))
-		wake_up_all(&urn_test_wq);
+/*
+ * URN_TEST_ARM_HOLD: stay on the CPU, runnable, until the slot fired, a
+ * signal is pending or @us passed.  Only a task that preempts this one runs
+ * here meanwhile.
+ */
+static long urn_test_hold(struct urn_test_slot *slot, u32 us)
+{
+	u64 end = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
+
+	while (!atomic_read(&slot->fires)) {
+		if (signal_pending(current))
+			return -EINTR;
+		if (ktime_get_ns() > end)
+			return -ETIMEDOUT;
+		cond_resched();
+		cpu_relax();
+	}
+	return 0;
 }
 
 static long urn_test_arm(struct urn_test_arm __user *uarg)
@@ -132,16 +156,9 @@ static long urn_test_arm(struct urn_test_arm __user *uarg)
 		fsleep(arg.us);
 	if (!ret && (arg.flags & URN_TEST_ARM_MIGRATE))
 		ret = set_cpus_allowed_ptr(current, cpumask_of(arg.cpu));
-	if (!ret && (arg.flags & URN_TEST_ARM_WAIT)) {
-		ret = wait_event_interruptible_timeout(urn_test_wq,
-						       atomic_read(&slot->fires),
-						       usecs_to_jiffies(arg.us));
-		/* No restart: a restarted call would arm a second slot. */
-		if (ret < 0)
-			ret = -EINTR;
-		else
-			ret = ret ? 0 : -ETIMEDOUT;
-	}
+	/* -EINTR, not a restart: a restarted call would arm a second slot. */
+	if (!ret && (arg.flags & URN_TEST_ARM_HOLD))
+		ret = urn_test_hold(slot, arg.us);
 
 	WRITE_ONCE(slot->arm_done, true);
 	return ret;

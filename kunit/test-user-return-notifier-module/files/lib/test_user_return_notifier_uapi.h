@@ -19,16 +19,22 @@
 #define URN_TEST_ARM_SLEEP	0x1
 /* After arming, move the calling task to @cpu (it stays bound there). */
 #define URN_TEST_ARM_MIGRATE	0x2
-/* After arming, wait until the notifier fired, a signal comes or @us pass. */
-#define URN_TEST_ARM_WAIT	0x4
+/*
+ * After arming, keep the CPU until the notifier fired, a signal is pending or
+ * @us pass: the task stays runnable in the kernel and gives way only to tasks
+ * that preempt it.  A SCHED_FIFO caller thus keeps every SCHED_OTHER task
+ * from returning to user mode on its CPU, and a task of higher priority woken
+ * there is the first to return.
+ */
+#define URN_TEST_ARM_HOLD	0x4
 #define URN_TEST_ARM_ALL	(URN_TEST_ARM_SLEEP | URN_TEST_ARM_MIGRATE | \
-				 URN_TEST_ARM_WAIT)
+				 URN_TEST_ARM_HOLD)
 
 /**
  * struct urn_test_arm - argument of URN_TEST_IOC_ARM
  * @flags: (in) URN_TEST_ARM_* steps to take after arming, in the order
- *	   SLEEP, MIGRATE, WAIT
- * @us: (in) duration of SLEEP and time limit of WAIT in microseconds, at
+ *	   SLEEP, MIGRATE, HOLD
+ * @us: (in) duration of SLEEP and time limit of HOLD in microseconds, at
  *	most 10 seconds
  * @cpu: (in) target CPU of MIGRATE
  * @slot: (out) slot of the notifier, written before any of the steps, so
@@ -53,6 +59,8 @@ struct urn_test_arm {
 #define URN_TEST_REC_IRQS_OFF	0x4
 /* The last fire ran before the arming call had finished its steps. */
 #define URN_TEST_REC_IN_ARM	0x8
+/* The last fire ran in a kernel thread (or the idle task): a bug. */
+#define URN_TEST_REC_KTHREAD	0x10
 
 /**
  * struct urn_test_record - what the module knows about one slot

@@ -7,14 +7,23 @@
  * arming task return, sleep, migrate, wait or get a signal, makes other
  * tasks (threads, a forked child, an exec'ed image) return to user mode on
  * the arming CPU, and checks from the module's records that every notifier
- * fired exactly once, on the CPU it was armed on, in the task that was the
- * first to return to user mode there.
+ * fired exactly once, on the CPU it was armed on, in a user task, and for
+ * each path that the intended task was the one to return first.
  *
  * The notifier list is per CPU and TIF_USER_RETURN_NOTIFY follows the CPU:
  * a notifier fires when the next user task returns to user mode on the
- * arming CPU, whichever task that is.  The fork and exec cases hold the
- * returning task stopped in the kernel with ptrace until the notifier is
- * armed, so that its return is the next one on that CPU.
+ * arming CPU, whichever task that is.  Other tasks run on a real machine,
+ * so the cases do not hope for a quiet CPU:
+ *  - where any task may return first (sleep, another task, migration), the
+ *    check is the CPU-level promise, and the record says which task fired;
+ *  - where a path is under test (the arming call's own return, a signal,
+ *    fork, exec), the test's tasks run SCHED_FIFO and the arming task holds
+ *    its CPU in the kernel (URN_TEST_ARM_HOLD) until the task under test, of
+ *    higher priority, returns: no SCHED_OTHER task can return there first.
+ *    ptrace holds the forked child and the exec'ing task stopped in the
+ *    kernel until the notifier is armed.
+ * Those cases need CAP_SYS_NICE for SCHED_FIFO, and skip, saying so,
+ * without it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,7 +53,10 @@
 #define URN_CONTROL		DEBUGFS "/test_user_return_notifier/control"
 #define DEBUGFS_MAGIC		0x64626720
 #define EXEC_CHILD_ARG		"--exec-child"
-#define WAIT_US			(5 * 1000 * 1000)
+#define HOLD_US			(5 * 1000 * 1000)
+/* SCHED_FIFO priorities: the holder, and the task under test above it. */
+#define PRIO_HOLD		10
+#define PRIO_TESTED		20
 #define STRESS_SECONDS		3
 #define STRESS_THREADS_PER_CPU	4
 #define MAX_CPUS		1024
@@ -64,6 +76,17 @@ static void null_syscall(void)
 {
 	syscall(SYS_getppid);
 }
+
+/* Set @pid (0: the calling thread) to SCHED_FIFO at @prio, or back to SCHED_OTHER. */
+static int set_prio(pid_t pid, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	return sched_setscheduler(pid, prio ? SCHED_FIFO : SCHED_OTHER, &sp) ? -errno : 0;
+}
+
+/* 0 when the test may use SCHED_FIFO, else why not (-errno). */
+static int fifo_err;
 
 static int pin(int cpu)
 {
@@ -143,14 +166,15 @@ static void print_record(const char *what, const struct urn_test_record *rec)
 {
 	ksft_print_msg("%s: armed on cpu %d in pid %d, seq %llu\n",
 		       what, rec->arm_cpu, rec->arm_pid, (unsigned long long)rec->arm_seq);
-	ksft_print_msg("%s: fired %u times, last on cpu %d in pid %d, seq %llu%s%s\n",
+	ksft_print_msg("%s: fired %u times, last on cpu %d in pid %d, seq %llu%s%s%s\n",
 		       what, rec->fire_count, rec->fire_cpu, rec->fire_pid,
 		       (unsigned long long)rec->fire_seq,
 		       rec->flags & URN_TEST_REC_IRQS_OFF ? ", irqs off" : "",
-		       rec->flags & URN_TEST_REC_IN_ARM ? ", during the arming call" : "");
+		       rec->flags & URN_TEST_REC_IN_ARM ? ", during the arming call" : "",
+		       rec->flags & URN_TEST_REC_KTHREAD ? ", in a kernel thread" : "");
 }
 
-/* The checks every fired record must pass: once, on the arming CPU. */
+/* The checks every fired record must pass: once, on the arming CPU, in a user task. */
 static void check_fired_once(bool *ok, const struct urn_test_record *rec, int cpu)
 {
 	check(ok, rec->flags & URN_TEST_REC_ARMED, "slot not armed\n");
@@ -159,6 +183,8 @@ static void check_fired_once(bool *ok, const struct urn_test_record *rec, int cp
 	check(ok, rec->fire_cpu == rec->arm_cpu, "fired on cpu %d, armed on cpu %d\n",
 	      rec->fire_cpu, rec->arm_cpu);
 	check(ok, rec->flags & URN_TEST_REC_IRQS_OFF, "fired with interrupts enabled\n");
+	check(ok, !(rec->flags & URN_TEST_REC_KTHREAD), "fired in kernel thread %d\n",
+	      rec->fire_pid);
 	check(ok, rec->fire_seq > rec->arm_seq, "fired (seq %llu) before armed (seq %llu)\n",
 	      (unsigned long long)rec->fire_seq, (unsigned long long)rec->arm_seq);
 }
@@ -166,7 +192,9 @@ static void check_fired_once(bool *ok, const struct urn_test_record *rec, int cp
 /*
  * Armed from a system call on each CPU in turn, the notifier has fired by the
  * time the arming task is back in user mode, in that task, on that CPU, and
- * further returns to user mode do not fire it again.
+ * further returns to user mode do not fire it again.  The task runs
+ * SCHED_FIFO, so that no other user task preempts it between the arm and
+ * its return.
  */
 static void test_fires_once_on_arming_cpu(void)
 {
@@ -175,6 +203,12 @@ static void test_fires_once_on_arming_cpu(void)
 	bool ok = true;
 	int i, j, ret;
 
+	if (fifo_err) {
+		ksft_test_result_skip("fires_once_on_arming_cpu: no SCHED_FIFO: %s\n",
+				      strerror(-fifo_err));
+		return;
+	}
+	set_prio(0, PRIO_HOLD);
 	for (i = 0; i < nr_cpus && ok; i++) {
 		int cpu = cpus[i];
 
@@ -200,13 +234,16 @@ static void test_fires_once_on_arming_cpu(void)
 		if (!ok)
 			print_record("cpu", &rec);
 	}
+	set_prio(0, 0);
 	unpin();
 	ksft_test_result(ok, "fires_once_on_arming_cpu (%d cpus)\n", nr_cpus);
 }
 
 /*
- * The arming task sleeps in the system call; the CPU goes idle, which never
- * returns to user mode, so the notifier fires when the task returns.
+ * The arming task sleeps in the system call.  The CPU goes idle, which never
+ * returns to user mode, so the notifier fires when the task returns; or, on
+ * a busy machine, another user task runs there meanwhile and fires it.
+ * Either way it fires once, and never in the idle task.
  */
 static void test_fires_after_sleep(void)
 {
@@ -220,10 +257,16 @@ static void test_fires_after_sleep(void)
 	if (check(&ok, !ret, "arm: %s\n", strerror(-ret)) &&
 	    check(&ok, read_record(arg.slot, &rec), "cannot read slot\n")) {
 		check_fired_once(&ok, &rec, cpus[0]);
-		check(&ok, rec.fire_pid == sys_gettid(), "fired in pid %d, expected %d\n",
-		      rec.fire_pid, sys_gettid());
-		check(&ok, !(rec.flags & URN_TEST_REC_IN_ARM),
-		      "fired while the arming task slept\n");
+		if (rec.fire_pid == sys_gettid())
+			check(&ok, !(rec.flags & URN_TEST_REC_IN_ARM),
+			      "fired in the arming task before it returned\n");
+		else
+			check(&ok, rec.flags & URN_TEST_REC_IN_ARM,
+			      "fired in pid %d after the arming task %d returned\n",
+			      rec.fire_pid, sys_gettid());
+		ksft_print_msg("sleep: fired in %s (pid %d)\n",
+			       rec.fire_pid == sys_gettid() ? "the arming task" :
+			       "another task, while the arming task slept", rec.fire_pid);
 		if (!ok)
 			print_record("sleep", &rec);
 	}
@@ -246,8 +289,9 @@ static void *spinner(void *arg)
 
 /*
  * While the arming task sleeps in the system call, another user task is
- * runnable on the CPU: it is the next to return to user mode there, so the
- * notifier must fire in it, before the arming task's return.
+ * runnable on the CPU: it (or, on a busy machine, any other task there)
+ * is the next to return to user mode, so the notifier must fire in it,
+ * before the arming task's return.
  */
 static void test_fires_in_next_task_on_cpu(void)
 {
@@ -317,7 +361,7 @@ static void *migrate_helper(void *arg)
 /*
  * The arming task migrates to another CPU inside the system call.  Its
  * return there must not fire the notifier; the next return of a user task on
- * the arming CPU, a helper thread woken there, must.
+ * the arming CPU must: a helper thread woken there at the latest.
  */
 static void test_fires_on_arming_cpu_after_migration(void)
 {
@@ -392,20 +436,21 @@ static void sig_handler(int sig)
 	__atomic_store_n(&sig_handled, 1, __ATOMIC_RELEASE);
 }
 
-static void *sig_waiter(void *arg)
+static void *sig_holder(void *arg)
 {
 	int *ret = arg;
 
+	set_prio(0, PRIO_HOLD);
 	pin(cpus[0]);
 	*ret = ioctl(urn_fd, URN_TEST_IOC_ARM, &sig_arg) ? errno : 0;
 	return NULL;
 }
 
 /*
- * The arming task waits in the system call with nothing else to run on its
- * CPU, so nothing fires until a signal wakes it.  The notifier must fire once
- * when it returns to user mode into the signal handler, and not again when
- * it returns from the handler.
+ * The arming task holds its CPU in the system call, SCHED_FIFO, so nothing
+ * returns to user mode there until a signal stops the hold.  The notifier
+ * must fire once, in that task, when it returns to user mode into the signal
+ * handler, and not again when it returns from the handler.
  */
 static void test_fires_on_signal_delivery(void)
 {
@@ -420,20 +465,26 @@ static void test_fires_on_signal_delivery(void)
 		ksft_test_result_skip("fires_on_signal_delivery: needs 2 cpus\n");
 		return;
 	}
+	if (fifo_err) {
+		ksft_test_result_skip("fires_on_signal_delivery: no SCHED_FIFO: %s\n",
+				      strerror(-fifo_err));
+		return;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	memset(&sig_arg, 0, sizeof(sig_arg));
-	sig_arg.flags = URN_TEST_ARM_WAIT;
-	sig_arg.us = WAIT_US;
+	sig_arg.flags = URN_TEST_ARM_HOLD;
+	sig_arg.us = HOLD_US;
 	sig_arg.slot = UINT32_MAX;
 	__atomic_store_n(&sig_handled, 0, __ATOMIC_RELAXED);
 	pin(cpus[1]);
-	if (pthread_create(&th, NULL, sig_waiter, &err)) {
+	set_prio(0, PRIO_HOLD);
+	if (pthread_create(&th, NULL, sig_holder, &err)) {
 		ksft_test_result_fail("fires_on_signal_delivery: pthread_create\n");
 		return;
 	}
 
-	/* Wait until the notifier is armed, then a little for the waiter to sleep. */
+	/* Wait until the notifier is armed, then a little: nothing may fire. */
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		usleep(1000);
@@ -446,51 +497,53 @@ static void test_fires_on_signal_delivery(void)
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
 
-	check(&ok, err == EINTR, "waiting arm returned %s, expected EINTR\n", strerror(err));
+	check(&ok, err == EINTR, "holding arm returned %s, expected EINTR\n", strerror(err));
 	check(&ok, __atomic_load_n(&sig_handled, __ATOMIC_ACQUIRE),
 	      "signal handler did not run\n");
 	check(&ok, sig_seen.fire_count == 1,
 	      "fired %u times when the handler ran, expected once\n", sig_seen.fire_count);
 	if (check(&ok, read_record(sig_arg.slot, &rec), "cannot read slot\n")) {
 		check_fired_once(&ok, &rec, cpus[0]);
-		check(&ok, rec.fire_pid == rec.arm_pid, "fired in pid %d, the waiter is %d\n",
+		check(&ok, rec.fire_pid == rec.arm_pid, "fired in pid %d, the holder is %d\n",
 		      rec.fire_pid, rec.arm_pid);
 		check(&ok, !(rec.flags & URN_TEST_REC_IN_ARM), "fired before the call returned\n");
 		if (!ok)
 			print_record("signal", &rec);
 	}
 	signal(SIGUSR1, SIG_DFL);
+	set_prio(0, 0);
 	unpin();
 	ksft_test_result(ok, "fires_on_signal_delivery\n");
 }
 
-struct waiter {
+struct holder_thread {
 	pthread_t th;
 	int cpu;
 	int err;
 	struct urn_test_arm arg;
 };
 
-static void *waiter_fn(void *p)
+static void *holder_fn(void *p)
 {
-	struct waiter *w = p;
+	struct holder_thread *w = p;
 
+	set_prio(0, PRIO_HOLD);
 	pin(w->cpu);
 	w->err = ioctl(urn_fd, URN_TEST_IOC_ARM, &w->arg) ? errno : 0;
 	return NULL;
 }
 
-/* Arm on @cpu from a thread that waits in the call until the notifier fires. */
-static bool waiter_start(struct waiter *w, int cpu)
+/* Arm on @cpu from a SCHED_FIFO thread that holds the CPU until the notifier fires. */
+static bool holder_start(struct holder_thread *w, int cpu)
 {
 	struct timespec start, now;
 
 	memset(w, 0, sizeof(*w));
 	w->cpu = cpu;
-	w->arg.flags = URN_TEST_ARM_WAIT;
-	w->arg.us = WAIT_US;
+	w->arg.flags = URN_TEST_ARM_HOLD;
+	w->arg.us = HOLD_US;
 	w->arg.slot = UINT32_MAX;
-	if (pthread_create(&w->th, NULL, waiter_fn, w))
+	if (pthread_create(&w->th, NULL, holder_fn, w))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
@@ -498,8 +551,8 @@ static bool waiter_start(struct waiter *w, int cpu)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (__atomic_load_n(&w->arg.slot, __ATOMIC_ACQUIRE) == UINT32_MAX &&
 		 now.tv_sec - start.tv_sec < 5);
-	/* Give the waiter time to block: only the task under test may return. */
-	usleep(50000);
+	/* The holder keeps the CPU: only the task under test may preempt it. */
+	usleep(10000);
 	return w->arg.slot != UINT32_MAX;
 }
 
@@ -542,8 +595,8 @@ static void traced_task(void)
  * A new child's first return to user mode, through ret_from_fork, and the
  * return of execve() into the new image fire a notifier pending on their
  * CPU.  ptrace holds each task stopped in the kernel on cpus[0] until a
- * waiter thread has armed a notifier there; then the task is let go and must
- * be the one the notifier fires in.
+ * holder thread has armed a notifier there; then the task, raised above the
+ * holder's priority, is let go and must be the one the notifier fires in.
  */
 static void test_fires_across_fork_and_exec(void)
 {
@@ -551,7 +604,7 @@ static void test_fires_across_fork_and_exec(void)
 	bool ok = true, fork_ok = true, exec_ok = true;
 	pid_t tracee, traced_pid, child = -1;
 	struct urn_test_record rec;
-	struct waiter w;
+	struct holder_thread w;
 	unsigned long msg;
 	int status;
 
@@ -560,7 +613,15 @@ static void test_fires_across_fork_and_exec(void)
 		ksft_test_result_skip("fires_on_return_from_exec: needs 2 cpus\n");
 		return;
 	}
+	if (fifo_err) {
+		ksft_test_result_skip("fires_on_return_from_fork: no SCHED_FIFO: %s\n",
+				      strerror(-fifo_err));
+		ksft_test_result_skip("fires_on_return_from_exec: no SCHED_FIFO: %s\n",
+				      strerror(-fifo_err));
+		return;
+	}
 	pin(cpus[1]);
+	set_prio(0, PRIO_HOLD);
 	tracee = fork();
 	if (!tracee)
 		traced_task();
@@ -580,11 +641,13 @@ static void test_fires_across_fork_and_exec(void)
 	if (!check(&ok, wait_event_stop(child, 0), "forked child did not stop\n"))
 		goto out;
 
-	if (check(&fork_ok, waiter_start(&w, cpus[0]), "waiter did not arm\n")) {
+	check(&fork_ok, !set_prio(child, PRIO_TESTED), "cannot raise the child: %s\n",
+	      strerror(errno));
+	if (check(&fork_ok, holder_start(&w, cpus[0]), "holder did not arm\n")) {
 		fork_slot = w.arg.slot;
 		ptrace(PTRACE_CONT, child, 0, 0);
 		pthread_join(w.th, NULL);
-		check(&fork_ok, !w.err, "no fire before the waiter gave up: %s\n", strerror(w.err));
+		check(&fork_ok, !w.err, "no fire before the holder gave up: %s\n", strerror(w.err));
 	} else {
 		ptrace(PTRACE_CONT, child, 0, 0);
 	}
@@ -595,11 +658,13 @@ static void test_fires_across_fork_and_exec(void)
 	ptrace(PTRACE_CONT, tracee, 0, 0);
 	if (!check(&ok, wait_event_stop(tracee, PTRACE_EVENT_EXEC), "no exec event\n"))
 		goto out;
-	if (check(&exec_ok, waiter_start(&w, cpus[0]), "waiter did not arm\n")) {
+	check(&exec_ok, !set_prio(tracee, PRIO_TESTED), "cannot raise the task: %s\n",
+	      strerror(errno));
+	if (check(&exec_ok, holder_start(&w, cpus[0]), "holder did not arm\n")) {
 		exec_slot = w.arg.slot;
 		ptrace(PTRACE_CONT, tracee, 0, 0);
 		pthread_join(w.th, NULL);
-		check(&exec_ok, !w.err, "no fire before the waiter gave up: %s\n", strerror(w.err));
+		check(&exec_ok, !w.err, "no fire before the holder gave up: %s\n", strerror(w.err));
 	} else {
 		ptrace(PTRACE_CONT, tracee, 0, 0);
 	}
@@ -628,6 +693,7 @@ out:
 		kill(tracee, SIGKILL);
 		waitpid(tracee, NULL, __WALL);
 	}
+	set_prio(0, 0);
 	unpin();
 	ksft_test_result(ok && fork_ok, "fires_on_return_from_fork\n");
 	ksft_test_result(ok && exec_ok, "fires_on_return_from_exec\n");
@@ -796,6 +862,8 @@ int main(int argc, char **argv)
 	}
 	ksft_print_msg("%d cpus: arming on cpu %d, second cpu %d\n", nr_cpus, cpus[0],
 		       nr_cpus > 1 ? cpus[1] : -1);
+	fifo_err = set_prio(0, PRIO_HOLD);
+	set_prio(0, 0);
 
 	ksft_set_plan(8);
 	test_fires_once_on_arming_cpu();
