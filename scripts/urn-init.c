@@ -8,6 +8,9 @@
  * serial port), between the URN-BEGIN and URN-END lines that results.py
  * reads, and ends the VM.
  *
+ * A line "load TEST ARGS" runs TEST beside a competing user-space load on
+ * every CPU (see load_start()); its name in the output is TEST@load.
+ *
  * Kernel command line parameters (the kernel hands them to init as
  * environment variables):
  *   urn_timeout=N     the time limit of one test in seconds (default 60)
@@ -29,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -41,6 +45,7 @@
 #endif
 
 #define MAX_ARGS	16
+#define MAX_LOAD	256
 
 static double uptime(void)
 {
@@ -67,6 +72,60 @@ static void load_modules(void)
 	}
 	if (f)
 		fclose(f);
+}
+
+static pid_t load_pids[MAX_LOAD];
+static int nr_load;
+
+static void load_fork(int cpu, int syscalls)
+{
+	cpu_set_t set;
+	pid_t pid;
+
+	if (nr_load == MAX_LOAD)
+		return;
+	pid = fork();
+	if (pid)
+		goto out;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	for (;;) {
+		if (syscalls)
+			syscall(SYS_getppid);
+	}
+out:
+	if (pid > 0)
+		load_pids[nr_load++] = pid;
+}
+
+/*
+ * The competing load: on every online CPU, one SCHED_OTHER task that spins
+ * in user space (it returns to user mode from each interrupt) and one that
+ * makes system calls without pause.
+ */
+static void load_start(void)
+{
+	long cpu, n = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t online;
+
+	if (sched_getaffinity(0, sizeof(online), &online))
+		return;
+	for (cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &online))
+			continue;
+		load_fork(cpu, 0);
+		load_fork(cpu, 1);
+	}
+	printf("URN-LOAD %d tasks\n", nr_load);
+}
+
+static void load_stop(void)
+{
+	while (nr_load) {
+		kill(load_pids[--nr_load], SIGKILL);
+		waitpid(load_pids[nr_load], NULL, 0);
+	}
 }
 
 static void on_alarm(int sig)
@@ -205,13 +264,22 @@ int main(void)
 	list = fopen("/tests/list", "r");
 	while (list && fgets(line, sizeof(line), list)) {
 		double start = uptime();
-		int rc;
+		char *test = line;
+		int rc, load;
 
-		if (sscanf(line, "%511s", name) != 1)
+		load = !strncmp(line, "load ", 5);
+		if (load)
+			test += 5;
+		if (sscanf(test, "%500s", name) != 1)
 			continue;
+		if (load)
+			strcat(name, "@load");
 		printf("URN-BEGIN %s\n", name);
 		fflush(stdout);
-		rc = run(line, timeout);
+		if (load)
+			load_start();
+		rc = run(test, timeout);
+		load_stop();
 		printf("URN-END %s rc=%d start=%.2f end=%.2f\n", name, rc, start, uptime());
 	}
 	printf("URN-DONE\n");

@@ -70,6 +70,11 @@ mod_paths() {
 	echo "${moddir#$root}/${f%%:*}"
 }
 while read -r t args; do
+	pre=
+	if [ "$t" = load ]; then
+		pre="load "
+		read -r t args <<< "$args"
+	fi
 	case "$t" in
 	''|'#'*) continue ;;
 	module)
@@ -84,7 +89,7 @@ while read -r t args; do
 	if [ -x "$stout/$t" ]; then
 		mkdir -p "$root/tests/$(dirname "$t")"
 		cp "$stout/$t" "$root/tests/$t"
-		echo "$t${args:+ $args}" >> "$root/tests/list"
+		echo "$pre$t${args:+ $args}" >> "$root/tests/list"
 	else
 		echo "$t" >> "$root/tests/missing"
 	fi
