@@ -9,7 +9,8 @@
 #
 # A patch directory <area>/<name>/ listed in series.conf holds:
 #   message     the commit message (subject, blank line, body, Signed-off-by)
-#   files/      the files the patch adds or wholly rewrites, at their kernel paths
+#   files/      the files the patch creates (never a file of the base), at
+#               their kernel paths
 #   edits.diff  its edits to other, existing files (git diff format), optional
 # The patch's commit is: files/ copied in, then edits.diff applied with
 # 'git apply --index', then committed with the message.

@@ -62,9 +62,15 @@ cmd_sync() {
 		mkdir -p "$d"
 		step "${dirs[$i]} <- $(git -C "$TREE" log -1 --format=%s "$c")"
 		git -C "$TREE" log -1 --format=%B "$c" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$d/message"
-		# Owned files: those already kept whole, plus those the commit adds.
+		# Owned files, kept whole in files/: those the series creates, that
+		# is the files already kept whole and those the commit adds, but
+		# never a file of the base (its edits go to edits.diff, so that
+		# a newer base's changes to it conflict instead of being lost).
 		owned=$( { [ -d "$d/files" ] && (cd "$d/files" && find . -type f -printf '%P\n');
-			   git -C "$TREE" diff --name-only --diff-filter=A "$c^" "$c"; } | sort -u)
+			   git -C "$TREE" diff --name-only --diff-filter=A "$c^" "$c"; } | sort -u |
+			while read -r f; do
+				git -C "$TREE" cat-file -e "urn-base:$f" 2>/dev/null || echo "$f"
+			done)
 		rm -rf "$d/files"
 		for f in $owned; do
 			if git -C "$TREE" cat-file -e "$c:$f" 2>/dev/null; then
