@@ -134,7 +134,7 @@ static long urn_test_arm(struct urn_test_arm __user *uarg)
 	if (idx >= URN_TEST_SLOTS)
 		return -ENOSPC;
 	slot = &urn_test_slots[idx];
-	slot->urn.on_user_return = urn_test_on_user_return;
+	user_return_notifier_init(&slot->urn, urn_test_on_user_return);
 	atomic_inc(&urn_test_pending);
 
 	/* The notifier list is per CPU and changes with interrupts disabled. */
@@ -143,8 +143,15 @@ static long urn_test_arm(struct urn_test_arm __user *uarg)
 	slot->rec.arm_pid = task_pid_nr(current);
 	slot->rec.arm_seq = atomic64_inc_return(&urn_test_seq);
 	slot->rec.flags = URN_TEST_REC_ARMED;
-	user_return_notifier_register(&slot->urn);
+	ret = user_return_notifier_register(&slot->urn);
 	local_irq_enable();
+	if (ret) {
+		/* On no list: nothing will fire it, nothing waits for it. */
+		slot->rec.flags = 0;
+		WRITE_ONCE(slot->arm_done, true);
+		atomic_dec(&urn_test_pending);
+		return ret;
+	}
 
 	/* Tell user space the slot before any step that may block. */
 	arg.slot = idx;

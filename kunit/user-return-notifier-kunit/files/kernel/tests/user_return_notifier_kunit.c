@@ -36,7 +36,10 @@
 #include <linux/smp.h>
 #include <linux/user-return-notifier.h>
 #include <linux/workqueue.h>
+#include <linux/string.h>
 #include <trace/events/user_return_notifier.h>
+
+#include "../user-return-notifier-internal.h"
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
@@ -429,6 +432,68 @@ static void urn_test_unregister_unregistered(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, flag_stray);
 }
 
+static bool urn_not_enabled(void)
+{
+	return false;
+}
+
+/*
+ * Before user_return_notifier_enable() a pending notifier would not follow
+ * its CPU to the next task: registration fails, warns and changes nothing.
+ */
+static void urn_test_register_before_enable(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	bool real_flag = false, flag = true, reg = true;
+	int ret = 0;
+
+	kunit_activate_static_stub(test, user_return_notifier_enabled, urn_not_enabled);
+	kunit_warning_suppress(test) {
+		real_flag = urn_pin();
+		ret = user_return_notifier_register(&a.urn);
+		flag = urn_flag();
+		reg = user_return_notifier_registered(&a.urn);
+		fire_user_return_notifiers();
+		urn_unpin(real_flag);
+	}
+	kunit_deactivate_static_stub(test, user_return_notifier_enabled);
+
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_FALSE(test, flag);
+	KUNIT_EXPECT_FALSE(test, reg);
+	KUNIT_EXPECT_EQ(test, a.calls, 0);
+}
+
+/*
+ * A notifier in memory that was not zeroed looks registered: registering
+ * it fails, where the caller sees it, until user_return_notifier_init().
+ */
+static void urn_test_init_dirty_memory(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	bool real_flag = false;
+	int ret_dirty = 0, ret_init;
+
+	memset(&a.urn.link, 0xa5, sizeof(a.urn.link));
+	kunit_warning_suppress(test) {
+		real_flag = urn_pin();
+		ret_dirty = user_return_notifier_register(&a.urn);
+		urn_unpin(real_flag);
+	}
+
+	user_return_notifier_init(&a.urn, urn_probe_fn);
+	a.unregister_self = true;
+	real_flag = urn_pin();
+	ret_init = user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	urn_unpin(real_flag);
+
+	KUNIT_EXPECT_EQ(test, ret_dirty, -EBUSY);
+	KUNIT_EXPECT_EQ(test, ret_init, 0);
+	KUNIT_EXPECT_EQ(test, a.calls, 1);
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+}
+
 static int urn_idle_thread(void *data)
 {
 	return 0;
@@ -572,6 +637,43 @@ static void urn_test_offline_callback(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, flag_after);
 }
 
+/*
+ * A notifier that stays registered but was already called is not called
+ * again when its CPU goes offline: once per arm.  Only the CPU going down
+ * fires its notifiers.
+ */
+static void urn_test_offline_not_armed(struct kunit *test)
+{
+	struct urn_probe a = URN_PROBE(1, NULL);
+	unsigned int calls_fired, calls_offline;
+	bool real_flag = false;
+	int cpu, other;
+
+	real_flag = urn_pin();
+	cpu = smp_processor_id();
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	user_return_notifier_register(&a.urn);
+	fire_user_return_notifiers();
+	calls_fired = a.calls;
+	user_return_notifier_cpu_offline(cpu);
+	calls_offline = a.calls;
+	if (other < nr_cpu_ids) {
+		/* Armed again: another CPU's offline must not fire this list. */
+		user_return_notifier_arm();
+		kunit_warning_suppress(test) {
+			user_return_notifier_cpu_offline(other);
+			KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		}
+		fire_user_return_notifiers();
+	}
+	user_return_notifier_unregister(&a.urn);
+	urn_unpin(real_flag);
+
+	KUNIT_EXPECT_EQ(test, calls_fired, 1);
+	KUNIT_EXPECT_EQ(test, calls_offline, 1);
+	KUNIT_EXPECT_EQ(test, a.calls, other < nr_cpu_ids ? 2 : 1);
+}
+
 static long urn_register_here(void *data)
 {
 	struct urn_probe *p = data;
@@ -707,9 +809,12 @@ static struct kunit_case user_return_notifier_cases[] = {
 	KUNIT_CASE(urn_test_register_in_callback),
 	KUNIT_CASE(urn_test_double_register),
 	KUNIT_CASE(urn_test_unregister_unregistered),
+	KUNIT_CASE(urn_test_register_before_enable),
+	KUNIT_CASE(urn_test_init_dirty_memory),
 	KUNIT_CASE(urn_test_propagate),
 	KUNIT_CASE(urn_test_context_switch),
 	KUNIT_CASE(urn_test_offline_callback),
+	KUNIT_CASE(urn_test_offline_not_armed),
 	KUNIT_CASE(urn_test_other_user),
 	KUNIT_CASE_SLOW(urn_test_offline_remove_cpu),
 	KUNIT_CASE(urn_test_tracepoint),

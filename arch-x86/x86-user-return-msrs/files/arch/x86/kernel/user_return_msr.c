@@ -417,12 +417,19 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 	}
 	if (trace_user_return_msr_write_enabled())
 		urm_trace_write(slot, value, err);
-	/* Registered on the first write on this CPU, armed on the others. */
+	/*
+	 * Registered on the first write on this CPU, armed on the others.
+	 * user_return_msr_add() enabled the notifiers, so registering fails
+	 * only on a bug; then restore the host values now rather than leave
+	 * a value loaded that nothing will restore, and fail.
+	 */
 	if (c->dirty) {
 		if (likely(user_return_notifier_registered(&c->urn)))
 			user_return_notifier_arm();
-		else
-			user_return_notifier_register(&c->urn);
+		else if (WARN_ON_ONCE(user_return_notifier_register(&c->urn))) {
+			urm_on_user_return(&c->urn);
+			err = -EIO;
+		}
 	}
 	local_irq_restore(flags);
 	return err;
