@@ -424,9 +424,9 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 	 * a value loaded that nothing will restore, and fail.
 	 */
 	if (c->dirty) {
-		if (likely(user_return_notifier_registered(&c->urn)))
+		if (likely(user_return_notifier_registered(&c->urn))) {
 			user_return_notifier_arm();
-		else if (WARN_ON_ONCE(user_return_notifier_register(&c->urn))) {
+		} else if (WARN_ON_ONCE(user_return_notifier_register(&c->urn))) {
 			urm_on_user_return(&c->urn);
 			err = -EIO;
 		}
