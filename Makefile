@@ -11,10 +11,9 @@
 #   make base     only prepare the base tree (KSRC=... for your own)
 #   make deps     install the Debian packages the project needs (as root)
 #   make bench    MSR writes and instruction cost per round trip, base vs series
-#   make loongarch  build the series for loongarch64 in a Debian 13 root (as root)
 
 SHELL := /bin/bash
-.PHONY: all run test check patches tree sync base deps bench loongarch clean help
+.PHONY: all run test check patches tree sync base deps bench clean help
 
 all: help
 
@@ -48,8 +47,5 @@ test:
 bench: deps
 	scripts/bench.sh
 
-loongarch: deps
-	scripts/loongarch.sh
-
 clean:
-	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-riscv build/k-riscv build/st-riscv build/o-arm64 build/o-s390 build/o-loongarch build/o-bench build/k-bench-* build/st-bench
+	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-riscv build/k-riscv build/st-riscv build/o-arm64 build/o-bench build/k-bench-* build/st-bench

@@ -10,7 +10,7 @@ STEP_PREFIX=deps
 PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
 rsync python3 git xz-utils qemu-system-x86 qemu-system-misc busybox-static
 sparse ccache gcc-riscv64-linux-gnu libc6-dev-riscv64-cross gcc-aarch64-linux-gnu
-gcc-s390x-linux-gnu debian-archive-keyring file perl debootstrap
+debian-archive-keyring file perl
 python3-ply python3-git bochs bochsbios vgabios isolinux syslinux-common
 genisoimage"
 

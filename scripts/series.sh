@@ -18,11 +18,36 @@
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=series
 
-# Fixed identity and dates: the same area folders give the same commits.
-AUTHOR_NAME="urn-series"
-AUTHOR_EMAIL="urn-series@example.org"
-export GIT_AUTHOR_NAME=$AUTHOR_NAME GIT_AUTHOR_EMAIL=$AUTHOR_EMAIL
-export GIT_COMMITTER_NAME=$AUTHOR_NAME GIT_COMMITTER_EMAIL=$AUTHOR_EMAIL
+# The area folders' messages sign with the project's placeholder identity.
+# 'series.sh patches' signs and authors the patches as URN_AUTHOR ("Name
+# <email>") if set, else as the user's own git identity (user.name and
+# user.email), else as the placeholder; 'series.sh build' (make tree, make
+# run) keeps the placeholder, so that make sync writes it back unchanged.
+# Fixed dates: the same area folders and identity give the same commits.
+PLACEHOLDER="urn-series <urn-series@example.org>"
+set_identity() {	# set_identity "Name <email>"
+	[[ $1 =~ ^([^<>]+)\ \<([^<>@ ]+@[^<> ]+)\>$ ]] ||
+		die "identity '$1' is not 'Name <email>' (URN_AUTHOR or git's user.name and user.email)"
+	IDENTITY=$1
+	export GIT_AUTHOR_NAME=${BASH_REMATCH[1]} GIT_AUTHOR_EMAIL=${BASH_REMATCH[2]}
+	export GIT_COMMITTER_NAME=${BASH_REMATCH[1]} GIT_COMMITTER_EMAIL=${BASH_REMATCH[2]}
+}
+user_identity() {
+	local n e
+	if [ -n "${URN_AUTHOR:-}" ]; then
+		echo "$URN_AUTHOR"
+		return
+	fi
+	# The user's git configuration, which lib.sh hides from other git calls.
+	n=$(env -u GIT_CONFIG_GLOBAL -u GIT_CONFIG_NOSYSTEM git -C "$TOP" config user.name || true)
+	e=$(env -u GIT_CONFIG_GLOBAL -u GIT_CONFIG_NOSYSTEM git -C "$TOP" config user.email || true)
+	if [ -n "$n" ] && [ -n "$e" ]; then
+		echo "$n <$e>"
+	else
+		echo "$PLACEHOLDER"
+	fi
+}
+set_identity "$PLACEHOLDER"
 export GIT_AUTHOR_DATE="2026-11-22T00:00:00Z" GIT_COMMITTER_DATE="2026-11-22T00:00:00Z"
 
 check_dirs() {
@@ -54,7 +79,9 @@ apply_one() {
 	fi
 	git -C "$tree" diff --cached --quiet &&
 		die "patch $d changes nothing"
-	git -C "$tree" commit -q --no-verify -F "$TOP/$d/message" ||
+	# The placeholder's sign-off becomes the identity's.
+	sed "s|^Signed-off-by: $PLACEHOLDER\$|Signed-off-by: $IDENTITY|" "$TOP/$d/message" |
+		git -C "$tree" commit -q --no-verify -F - ||
 		die "patch $d: commit failed"
 }
 
@@ -73,7 +100,7 @@ build_series() {
 
 # format_series TREE BASE OUT: patches, cover letter and series file in OUT.
 format_series() {
-	local tree=$1 base=$2 out=$3 cover subj
+	local tree=$1 base=$2 out=$3 cover
 	rm -rf "$out"
 	mkdir -p "$out"
 	# A fixed abbreviation: git's default grows with the object count,
@@ -81,7 +108,6 @@ format_series() {
 	git -C "$tree" -c core.abbrev=9 format-patch -q --no-signature --zero-commit \
 		--cover-letter --base="$base" -o "$out" "$base..HEAD" >/dev/null
 	cover=$(ls "$out"/0000-cover-letter.patch)
-	subj=$(sed -n '1p' "$TOP/cover-letter")
 	python3 - "$cover" "$TOP/cover-letter" "$BUILD/base.version" <<'PY'
 import sys
 cover, src, basever = sys.argv[1:4]
@@ -95,7 +121,6 @@ text = text.replace('*** BLURB HERE ***', body)
 open(cover, 'w').write(text)
 PY
 	(cd "$out" && ls [0-9]*.patch | grep -v '^0000-' > series)
-	: "$subj"
 }
 
 # What patches/ holds now, as one hash.
@@ -111,6 +136,8 @@ build)
 	;;
 patches)
 	out=${2:-$TOP/patches}
+	set_identity "$(user_identity)"
+	info "author and Signed-off-by: $IDENTITY"
 	step "apply the series onto the base in build/series"
 	base=$(build_series "$BUILD/series")
 	step "format it into a fresh directory"
