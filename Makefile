@@ -26,10 +26,10 @@ deps:
 base: deps
 	scripts/base.sh
 
-patches: deps
+patches:
 	scripts/series.sh patches
 
-tree: deps
+tree:
 	scripts/tree.sh make
 
 sync:

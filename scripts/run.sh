@@ -41,7 +41,7 @@ at_base
 mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
 if ! kgit -C "$src" am -q --whitespace=error-all "${pl[@]}" >&2; then
 	files=$(git -C "$src" am --show-current-patch=diff 2>/dev/null | sed -n 's|^diff --git a/\([^ ]*\).*|\1|p' | tr '\n' ' ')
-	die "git am stopped at patch $(cat "$src/.git/rebase-apply/next" 2>/dev/null || echo ?) of ${#pl[@]} ($(sed -n 's/^Subject: //p' "$src/.git/rebase-apply/msg-clean" 2>/dev/null)); files: $files; build/src is left as git left it"
+	die "git am stopped at patch $(cat "$src/.git/rebase-apply/next" 2>/dev/null || echo ?) of ${#pl[@]} ($(sed -n 's/^Subject: //p' "$src/.git/rebase-apply/msg-clean" 2>/dev/null)); files: $files. build/src shows where git stopped until the next run, which starts it anew: fix the patch directory, not build/src"
 fi
 series=$(git -C "$src" rev-parse HEAD)
 info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"

@@ -79,8 +79,14 @@ apply_one() {
 	fi
 	git -C "$tree" diff --cached --quiet &&
 		die "patch $d changes nothing"
-	# The placeholder's sign-off becomes the identity's.
+	# The placeholder's sign-off becomes the identity's; make tree's
+	# commits name their patch directory in a trailer (tree.sh).
 	sed "s|^Signed-off-by: $PLACEHOLDER\$|Signed-off-by: $IDENTITY|" "$TOP/$d/message" |
+		if [ -n "${URN_TRAILERS:-}" ]; then
+			git -C "$tree" interpret-trailers --trailer "Urn-Dir: $d"
+		else
+			cat
+		fi |
 		git -C "$tree" commit -q --no-verify -F - ||
 		die "patch $d: commit failed"
 }

@@ -9,7 +9,16 @@ STEP_PREFIX=test
 
 start=$(date +%s)
 R=$BUILD/results
-rm -f "$R/check.json" "$R/summary.txt"
+rm -f "$R/check.json" "$R/tooling.json" "$R/summary.txt"
+
+# The tooling first: seconds, no kernel built.  A failure is counted, not
+# the end of the run.
+set +e
+"$TOP/scripts/tooling-test.sh" "$R/tooling.json"
+set -e
+[ -f "$R/tooling.json" ] ||
+	printf '{"suites": {"tooling": {"tooling-test.sh ran to its end": "fail"}}, "notes": ["tooling-test.sh stopped before it wrote its results: see build/logs/tooling/"]}\n' \
+		> "$R/tooling.json"
 
 URN_NO_SUMMARY=1 "$TOP/scripts/run.sh"
 
@@ -28,5 +37,5 @@ fi
 step "summary (base: $(cat "$BUILD/base.version"); took $(( ($(date +%s) - start) / 60 )) min)"
 "$TOP/scripts/results.py" summary "$R/base.json,$R/base-vmx.json" \
 	"$R/series.json,$R/series-vmx.json" \
-	"$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" \
+	"$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" "$R/tooling.json" \
 	--expect "$TOP"/scripts/expected/*.list | tee "$R/summary.txt"
