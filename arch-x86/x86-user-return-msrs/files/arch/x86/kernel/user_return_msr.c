@@ -538,9 +538,16 @@ EXPORT_SYMBOL_GPL(user_return_msr_get);
  * For the paths that disable virtualization: CPU offline, suspend, module
  * unload and the reboot IPI.
  *
+ * From an interrupt that hit user_return_msr_set() on this CPU (the reboot
+ * IPI), the host values are safe, not the caller's: if the interrupted
+ * call goes on to write its value, that write arms the notifier again, so
+ * the host value is back before the CPU returns to user mode; if it had
+ * already found its value loaded, it returns 0 although the value is gone.
+ * A caller that disables virtualization from an interrupt must not rely
+ * on the values loaded before it.
+ *
  * Context: Any context that cannot migrate: interrupts or preemption
- * disabled, or a per-CPU thread such as the CPU-hotplug thread.  Safe to
- * call from an interrupt that hit user_return_msr_set() on this CPU.
+ * disabled, or a per-CPU thread such as the CPU-hotplug thread.
  */
 void user_return_msr_restore_host(void)
 {
