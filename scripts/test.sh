@@ -11,6 +11,8 @@ start=$(date +%s)
 R=$BUILD/results
 rm -f "$R/check.json" "$R/tooling.json" "$R/summary.txt"
 
+"$TOP/scripts/deps.sh"
+
 # The tooling first: seconds, no kernel built.  A failure is counted, not
 # the end of the run.
 set +e
