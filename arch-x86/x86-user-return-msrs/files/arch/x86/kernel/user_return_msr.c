@@ -156,7 +156,10 @@ static noinline void urm_trace_write(unsigned int slot, u64 value, int err)
 	trace_user_return_msr_write(slot, urm_msrs[slot], value, err);
 }
 
-/* A restore that faults is a bug: the slot stays dirty. */
+/*
+ * A restore that faults is a bug: the slot stays dirty and the notifier is
+ * armed again, so that the next return to user mode tries again.
+ */
 static noinline void urm_restore_fault(struct urm_cpu *c, unsigned int slot,
 				       int err)
 {
@@ -165,6 +168,7 @@ static noinline void urm_restore_fault(struct urm_cpu *c, unsigned int slot,
 		  c->slots[slot].host);
 	c->slots[slot].stats.faults++;
 	__set_bit(slot, &c->dirty);
+	user_return_notifier_arm();
 }
 
 /* Write the host value of @slot back; the caller clears its dirty bit. */
@@ -574,6 +578,12 @@ VISIBLE_IF_KUNIT int user_return_msr_cpu_online(unsigned int cpu)
 	active = smp_load_acquire(&urm_active);
 
 	local_irq_save(flags);
+	/*
+	 * Going offline wrote the host values back.  A slot still loaded here
+	 * would have its value read as the host's, for good: restore first.
+	 */
+	if (WARN_ON_ONCE(c->dirty))
+		urm_on_user_return(&c->urn);
 	if (user_return_notifier_registered(&c->urn))
 		user_return_notifier_unregister(&c->urn);
 	c->valid = 0;

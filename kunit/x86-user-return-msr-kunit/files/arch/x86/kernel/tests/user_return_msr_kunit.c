@@ -499,14 +499,64 @@ static void cpu_online_rereads_host(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->hw[0], 0x11);
 }
 
+/*
+ * A slot still loaded when the CPU-online callback runs is restored first
+ * (and warns), not taken for the host value.
+ */
+static void cpu_online_restores_loaded_slot(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	u64 loaded = 0;
+
+	kunit_warning_suppress(test) {
+		preempt_disable();
+		user_return_msr_set(slot, 0x20, -1ull);
+		user_return_msr_cpu_online(smp_processor_id());
+		loaded = user_return_msr_get(slot);
+		user_return();
+		preempt_enable();
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+
+	KUNIT_EXPECT_EQ(test, loaded, 0x10);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
+}
+
+/*
+ * A restore that faults leaves the slot dirty and the notifier armed, so
+ * that the next return to user mode tries again.
+ */
+static void restore_fault_is_retried(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	bool armed_after_fault = false, armed_after_retry = true;
+
+	kunit_warning_suppress(test) {
+		preempt_disable();
+		user_return_msr_set(slot, 0x20, -1ull);
+		f->fault_write[0] = true;
+		user_return();
+		armed_after_fault = armed();
+		f->fault_write[0] = false;
+		user_return();
+		armed_after_retry = armed();
+		preempt_enable();
+	}
+
+	KUNIT_EXPECT_TRUE(test, armed_after_fault);
+	KUNIT_EXPECT_FALSE(test, armed_after_retry);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
+	KUNIT_EXPECT_EQ(test, stats_of(slot).faults, 1);
+}
+
+#ifdef CONFIG_X86_USER_RETURN_MSRS_DEBUG
 static void debug_check_catches_mismatch(struct kunit *test)
 {
 	struct urm_fake *f = test->priv;
 	unsigned int a = add_fake_ok(test, 0, 0xa);
 	unsigned int b = add_fake_ok(test, 1, 0xb);
-
-	if (!IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
-		kunit_skip(test, "requires CONFIG_X86_USER_RETURN_MSRS_DEBUG");
 
 	kunit_warning_suppress(test) {
 		preempt_disable();
@@ -527,9 +577,6 @@ static void debug_check_quiet_when_consistent(struct kunit *test)
 {
 	unsigned int a = add_fake_ok(test, 0, 0xa);
 
-	if (!IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
-		kunit_skip(test, "requires CONFIG_X86_USER_RETURN_MSRS_DEBUG");
-
 	kunit_warning_suppress(test) {
 		preempt_disable();
 		user_return_msr_set(a, 0x1a, -1ull);
@@ -540,6 +587,7 @@ static void debug_check_quiet_when_consistent(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, stats_of(a).mismatches, 0);
 }
+#endif
 
 static void bad_slot_is_rejected(struct kunit *test)
 {
@@ -642,8 +690,12 @@ static struct kunit_case urm_test_cases[] = {
 	KUNIT_CASE(get_returns_loaded_value),
 	KUNIT_CASE(restore_host_restores_now),
 	KUNIT_CASE(cpu_online_rereads_host),
+	KUNIT_CASE(cpu_online_restores_loaded_slot),
+	KUNIT_CASE(restore_fault_is_retried),
+#ifdef CONFIG_X86_USER_RETURN_MSRS_DEBUG
 	KUNIT_CASE(debug_check_catches_mismatch),
 	KUNIT_CASE(debug_check_quiet_when_consistent),
+#endif
 	KUNIT_CASE(bad_slot_is_rejected),
 	KUNIT_CASE(readd_starts_fresh),
 	{}
