@@ -26,6 +26,16 @@ unset ARCH SUBARCH CROSS_COMPILE LLVM LLVM_IAS KBUILD_OUTPUT KCONFIG_CONFIG \
 # for everyone.
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 
+# A build/ or cache that another user made (a run as root, typically) is
+# theirs: say so, instead of failing half way on a permission.
+for d in "$BUILD" "$CACHE"; do
+	if [ -e "$d" ] && [ "$(id -u)" != 0 ] && [ "$(stat -c %u "$d")" != "$(id -u)" ]; then
+		printf 'error: %s belongs to %s, not to you (%s): a run as that user made it.  Run as %s, or take it back: sudo chown -R %s: %s\n' \
+			"$d" "$(stat -c %U "$d")" "$(id -un)" "$(stat -c %U "$d")" "$(id -un)" "$d" >&2
+		exit 1
+	fi
+done
+
 # One target at a time in a build/: they share build/src, build/o and the
 # results.  The first script of a make target takes the lock (fd 9, held
 # by everything it starts); the scripts it runs inherit URN_LOCKED.  A
