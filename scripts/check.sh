@@ -277,44 +277,15 @@ else
 	bad=
 	built=
 	for arch in arm64; do
-		case $arch in
-		arm64) cross=aarch64-linux-gnu- ;;
-		esac
 		out=$BUILD/o-$arch
 		info "$arch: tinyconfig + scripts/urn-cross.config in ${out#$TOP/}"
-		if ! command -v "${cross}gcc" >/dev/null; then
-			bad="$bad $arch(no ${cross}gcc)"
-			continue
-		fi
-		cc="${cross}gcc"
-		hostcc=gcc
-		if command -v ccache >/dev/null; then
-			cc="ccache $cc"
-			hostcc="ccache gcc"
-		fi
-		xmake() {
-			make -s -C "$src" O="$out" ARCH=$arch CROSS_COMPILE=$cross \
-				-j"$JOBS" CC="$cc" HOSTCC="$hostcc" "$@"
-		}
-		mkdir -p "$out"
-		if ! { xmake tinyconfig &&
-		       "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-				"$TOP/scripts/urn-cross.config" &&
-		       xmake olddefconfig; } > "$LOG/cross-$arch.log" 2>&1; then
-			bad="$bad $arch(config)"
-			continue
-		fi
-		missing=$(config_missing "$out/.config" "$TOP/scripts/urn-cross.config")
-		if [ -n "$missing" ]; then
-			bad="$bad $arch(options that did not take: $(echo $missing))"
+		if ! "$TOP/scripts/kbuild.sh" -a "$arch" "$src" "$out" - \
+			"$TOP/scripts/urn-cross.config" > "$LOG/cross-$arch.log" 2>&1; then
+			bad="$bad $arch(build/logs/check/cross-$arch.log: $(grep -m1 '^error:' "$LOG/cross-$arch.log" || echo 'build failed'))"
 			continue
 		fi
 		if grep -q '^CONFIG_USER_RETURN_NOTIFIER=y' "$out/.config"; then
 			bad="$bad $arch(USER_RETURN_NOTIFIER=y: the architecture opted in)"
-			continue
-		fi
-		if ! xmake vmlinux modules >> "$LOG/cross-$arch.log" 2>&1; then
-			bad="$bad $arch(build: build/logs/check/cross-$arch.log)"
 			continue
 		fi
 		built="$built $arch"

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kbuild.sh SRC OUT ART [FRAGMENT...]
+# kbuild.sh [-a ARCH] SRC OUT ART [FRAGMENT...]
 #
-# Build the test kernel of SRC out of tree in OUT: tinyconfig merged
-# with scripts/urn.config (and any extra fragments), bzImage and modules.
-# Unless ART is '-', put what the test bench needs in ART: bzImage, the
-# modules (ART/mods) and the UAPI headers (ART/hdr).  The source tree is
-# never written to.
+# Build a kernel of SRC out of tree in OUT: tinyconfig merged with the
+# fragments, checked (an option that did not take is an error), then the
+# image and modules.  The one way every script configures and builds a
+# kernel (make run, make check, make bench, riscv.sh).
+#
+# ARCH is x86 (the default), riscv or arm64; x86 starts from
+# scripts/urn.config and builds bzImage, riscv builds Image, arm64
+# vmlinux, each with Debian's cross compiler.  Unless ART is '-' (x86
+# only), put what the test bench needs in ART: bzImage, the modules
+# (ART/mods) and the UAPI headers (ART/hdr).  The source tree is never
+# written to.
 #
 # All builds share one source path and one OUT (build/src, build/o), so
 # that moving between the base, the series and its prefixes rebuilds only
@@ -16,7 +22,19 @@
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=kbuild
 
-[ $# -ge 3 ] || die "usage: kbuild.sh SRC OUT ART [FRAGMENT...]"
+arch=x86
+if [ "${1:-}" = -a ]; then
+	arch=${2:-}
+	shift 2
+fi
+[ $# -ge 3 ] || die "usage: kbuild.sh [-a x86|riscv|arm64] SRC OUT ART [FRAGMENT...]"
+case $arch in
+x86)	cross= image=bzImage base_fragment=$TOP/scripts/urn.config ;;
+riscv)	cross=riscv64-linux-gnu- image=Image base_fragment= ;;
+arm64)	cross=aarch64-linux-gnu- image=vmlinux base_fragment= ;;
+*)	die "kbuild.sh: unknown ARCH '$arch' (x86, riscv or arm64)" ;;
+esac
+[ -z "$cross" ] || need_cmd "${cross}gcc"
 src=$(cd "$1" && pwd)
 out=$2
 art=$3
@@ -28,29 +46,39 @@ out=$(cd "$out" && pwd)
 [ ! -f "$src/.config" ] && [ ! -d "$src/include/config" ] ||
 	die "$src has been configured in tree; out-of-tree builds need it clean ('make mrproper' there)"
 
-cc=gcc
-command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+cc=${cross}gcc
+hostcc=gcc
+if command -v ccache >/dev/null 2>&1; then
+	cc="ccache $cc"
+	hostcc="ccache gcc"
+fi
 kmake() {
-	make -s -C "$src" O="$out" -j"$JOBS" ARCH=x86 CC="$cc" HOSTCC="$cc" "$@"
+	make -s -C "$src" O="$out" -j"$JOBS" ARCH=$arch CROSS_COMPILE=$cross \
+		CC="$cc" HOSTCC="$hostcc" "$@"
 }
+fragments=()
+[ -z "$base_fragment" ] || fragments+=("$base_fragment")
+fragments+=("$@")
+[ ${#fragments[@]} -gt 0 ] || die "kbuild.sh: no config fragment for $arch"
 
-step "configure ${out#$TOP/}"
+step "configure ${out#$TOP/} ($arch)"
 # Always from scratch: kbuild rebuilds only what a changed option touches.
 kmake tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"$TOP/scripts/urn.config" "$@" >/dev/null
+	"${fragments[@]}" >/dev/null
 kmake olddefconfig >/dev/null
 # A fragment line that did not stick is a config error, not a detail.
-missing=$(config_missing "$out/.config" "$TOP/scripts/urn.config" "$@")
+missing=$(config_missing "$out/.config" "${fragments[@]}")
 # A prefix of the series lacks the options of later patches: bisect builds
 # pass URN_LAX_CONFIG=1.
 [ -z "$missing" ] || [ -n "${URN_LAX_CONFIG:-}" ] ||
 	die "config options that did not take: $(echo $missing)"
 
-step "build bzImage and modules"
-{ kmake bzImage modules 2>&1 | sed '/^$/d' >&2; } || die "kernel build failed in ${out#$TOP/}"
+step "build $image and modules"
+{ kmake "$image" modules 2>&1 | sed '/^$/d' >&2; } || die "kernel build failed in ${out#$TOP/}"
 
 [ "$art" != - ] || exit 0
+[ "$arch" = x86 ] || die "kbuild.sh: ART is for x86 only; pass '-'"
 step "install the kernel, modules and UAPI headers in ${art#$TOP/}"
 rm -rf "$art"
 mkdir -p "$art"

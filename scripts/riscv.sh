@@ -28,30 +28,13 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 need_cmd qemu-system-riscv64 ${cross}gcc cpio
 [ -f "$src/Makefile" ] || die "$src is not a kernel tree"
 
-cc=${cross}gcc
-hostcc=gcc
-if command -v ccache >/dev/null 2>&1; then
-	cc="ccache $cc"
-	hostcc="ccache gcc"
-fi
-kmake() {
-	make -s -C "$src" O="$out" ARCH=riscv CROSS_COMPILE=$cross -j"$JOBS" \
-		CC="$cc" HOSTCC="$hostcc" "$@"
-}
-
-step "configure ${out#$TOP/}"
-mkdir -p "$out"
-kmake tinyconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >/dev/null
-kmake olddefconfig >/dev/null
-missing=$(config_missing "$out/.config" "$fragment")
-[ -z "$missing" ] || die "riscv config options that did not take: $(echo $missing)"
-
-step "build Image and modules"
-{ kmake Image modules 2>&1 | sed '/^$/d' >&2; } || die "riscv kernel build failed in ${out#$TOP/}"
+step "configure and build ${out#$TOP/}"
+"$TOP/scripts/kbuild.sh" -a riscv "$src" "$out" - "$fragment" ||
+	die "riscv kernel build failed in ${out#$TOP/}"
 rm -rf "$art"
 mkdir -p "$art"
-kmake INSTALL_HDR_PATH="$art/hdr" headers_install >/dev/null
+make -s -C "$src" O="$out" ARCH=riscv CROSS_COMPILE=$cross \
+	INSTALL_HDR_PATH="$art/hdr" headers_install >/dev/null
 
 step "build the notifier selftest and /init for riscv64"
 mkdir -p "$stout"

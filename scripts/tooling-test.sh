@@ -285,8 +285,9 @@ fi
 # arch: the user's ARCH and CROSS_COMPILE do not reach the scripts.
 got=$(cd "$P" && env -u URN_LOCKED BUILD="$P/build" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- LLVM=1 \
 	bash -c '. scripts/lib.sh; echo "${ARCH:-unset} ${CROSS_COMPILE:-unset} ${LLVM:-unset}"' 2>&1)
-if [ "$got" = "unset unset unset" ] && grep -q 'ARCH=x86' "$TOP/scripts/kbuild.sh"; then
-	result arch pass "lib.sh clears ARCH, CROSS_COMPILE and LLVM; kbuild.sh names ARCH=x86"
+if [ "$got" = "unset unset unset" ] && grep -q '^arch=x86$' "$TOP/scripts/kbuild.sh" &&
+   grep -q 'ARCH=\$arch CROSS_COMPILE=\$cross' "$TOP/scripts/kbuild.sh"; then
+	result arch pass "lib.sh clears ARCH, CROSS_COMPILE and LLVM; kbuild.sh names ARCH and CROSS_COMPILE (x86 by default)"
 else
 	result arch fail "the scripts saw '$got'"
 fi
