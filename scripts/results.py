@@ -150,10 +150,22 @@ def parse_kunit(console, ksrc):
     kunit = os.path.join(ksrc, 'tools/testing/kunit/kunit.py')
     if not os.path.exists(console):
         return {}
+    # printk replays a message whose console output a later one cut short
+    # ("** replaying previous printk message **", then the message again):
+    # kunit.py would count the replayed result line twice.
+    lines = open(console, errors='replace').read().splitlines(True)
+    text, last = [], None
+    for i, line in enumerate(lines):
+        if '** replaying previous printk message **' in line:
+            continue
+        if i and '** replaying previous printk message **' in lines[i - 1] and \
+                line == last:
+            continue
+        text.append(line)
+        last = line
     # kunit.py changes to the kernel tree: give it an absolute path.
-    r = subprocess.run([sys.executable, kunit, 'parse', '--json', '--',
-                        os.path.abspath(console)],
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, kunit, 'parse', '--json'],
+                       input=''.join(text), capture_output=True, text=True)
     start = r.stdout.find('{')
     if start < 0:
         return None
