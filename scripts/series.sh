@@ -81,7 +81,7 @@ apply_one() {
 		die "patch $d changes nothing"
 	# The placeholder's sign-off becomes the identity's; make tree's
 	# commits name their patch directory in a trailer (tree.sh).
-	sed "s|^Signed-off-by: $PLACEHOLDER\$|Signed-off-by: $IDENTITY|" "$TOP/$d/message" |
+	sed "s|^Signed-off-by: $PLACEHOLDER\$|Signed-off-by: $(sed 's/[&|\\]/\\&/g' <<< "$IDENTITY")|" "$TOP/$d/message" |
 		if [ -n "${URN_TRAILERS:-}" ]; then
 			git -C "$tree" interpret-trailers --trailer "Urn-Dir: $d"
 		else
