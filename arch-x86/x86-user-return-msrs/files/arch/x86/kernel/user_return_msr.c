@@ -53,15 +53,11 @@
 
 static_assert(USER_RETURN_MSR_MAX_SLOTS <= BITS_PER_LONG);
 
-/*
- * One slot on one CPU: the host value, the value loaded now, counters.  A
- * cache line each, which also makes finding one a shift.
- */
+/* One slot on one CPU: the host value and the value loaded now. */
 struct urm_slot {
 	u64 host;
 	u64 curr;
-	struct user_return_msr_stats stats;
-} __aligned(64);
+};
 
 struct urm_cpu {
 	struct user_return_notifier urn;
@@ -69,7 +65,14 @@ struct urm_cpu {
 	unsigned long valid;
 	/* Slots that hold another value than the host's; the notifier is armed. */
 	unsigned long dirty;
+	/*
+	 * Packed after the masks, as in KVM's own code: the common case of
+	 * user_return_msr_set() reads these cache lines and no others.
+	 */
 	struct urm_slot slots[USER_RETURN_MSR_MAX_SLOTS];
+	/* Updated by the paths that write an MSR, away from the above. */
+	struct user_return_msr_stats stats[USER_RETURN_MSR_MAX_SLOTS]
+		____cacheline_aligned;
 };
 
 static void urm_on_user_return(struct user_return_notifier *urn);
@@ -166,7 +169,7 @@ static noinline void urm_restore_fault(struct urm_cpu *c, unsigned int slot,
 	urm_trace_restore(c, slot, err);
 	WARN_ONCE(1, "restoring MSR %#x to %#llx faulted\n", urm_msrs[slot],
 		  c->slots[slot].host);
-	c->slots[slot].stats.faults++;
+	c->stats[slot].faults++;
 	__set_bit(slot, &c->dirty);
 	user_return_notifier_arm();
 }
@@ -183,7 +186,7 @@ static __always_inline void urm_restore_slot(struct urm_cpu *c, unsigned int slo
 		return;
 	}
 	s->curr = s->host;
-	s->stats.restores++;
+	c->stats[slot].restores++;
 	if (trace_user_return_msr_restore_enabled())
 		urm_trace_restore(c, slot, 0);
 }
@@ -203,7 +206,7 @@ static void urm_check(struct urm_cpu *c)
 			continue;
 		if (hw == c->slots[slot].curr)
 			continue;
-		c->slots[slot].stats.mismatches++;
+		c->stats[slot].mismatches++;
 		WARN_ONCE(1, "MSR %#x holds %#llx, cached %#llx\n",
 			  urm_msrs[slot], hw, c->slots[slot].curr);
 	}
@@ -270,9 +273,13 @@ static int __urm_find(u32 msr)
  * slot.  If @msr already has a slot, take another reference to that slot.
  * Each successful call must be paired with user_return_msr_remove().
  *
+ * -EIO means that this CPU does not have @msr: a caller may go on without
+ * switching it.  Every other error means that the layer cannot do what it
+ * is asked, and the caller fails (KVM: its vendor module does not load).
+ *
  * Context: Process context; may sleep.
- * Return: the slot (>= 0), -ENOSPC if all slots are taken, -EIO if @msr
- * faults, -ENODEV if the layer failed to initialize.
+ * Return: the slot (>= 0), -EIO if @msr faults, -ENOSPC if all slots are
+ * taken, -ENODEV if the layer failed to initialize.
  */
 int user_return_msr_add(u32 msr)
 {
@@ -366,7 +373,7 @@ void user_return_msr_remove(unsigned int slot)
 
 	/* Offline CPUs forgot all slots when they went down. */
 	for_each_possible_cpu(cpu)
-		memset(&per_cpu_ptr(&urm_cpus, cpu)->slots[slot].stats, 0,
+		memset(&per_cpu_ptr(&urm_cpus, cpu)->stats[slot], 0,
 		       sizeof(struct user_return_msr_stats));
 	WRITE_ONCE(urm_msrs[slot], 0);
 out:
@@ -387,6 +394,16 @@ int user_return_msr_find(u32 msr)
 	return __urm_find(msr);
 }
 EXPORT_SYMBOL_GPL(user_return_msr_find);
+
+/*
+ * A write that was not needed.  Counted only with the debug option: the
+ * common case would otherwise store to a cache line it only reads.
+ */
+static __always_inline void urm_count_skip(struct urm_cpu *c, unsigned int slot)
+{
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		c->stats[slot].skipped++;
+}
 
 /* @value with the bits outside @mask taken from the host value. */
 static __always_inline u64 urm_merge(const struct urm_slot *s, u64 value,
@@ -410,10 +427,10 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 	local_irq_save(flags);
 	err = user_return_msr_wrmsr(urm_msrs[slot], value);
 	if (unlikely(err)) {
-		s->stats.faults++;
+		c->stats[slot].faults++;
 	} else {
 		s->curr = value;
-		s->stats.writes++;
+		c->stats[slot].writes++;
 		if (likely(value != s->host))
 			__set_bit(slot, &c->dirty);
 		else
@@ -458,7 +475,7 @@ static noinline int urm_set_first(struct urm_cpu *c, unsigned int slot,
 
 	value = urm_merge(&c->slots[slot], value, mask);
 	if (value == c->slots[slot].curr) {
-		c->slots[slot].stats.skipped++;
+		urm_count_skip(c, slot);
 		return 0;
 	}
 	return urm_write(c, slot, value);
@@ -499,7 +516,7 @@ int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 	 */
 	value = urm_merge(&c->slots[slot], value, mask);
 	if (likely(value == c->slots[slot].curr)) {
-		c->slots[slot].stats.skipped++;
+		urm_count_skip(c, slot);
 		return 0;
 	}
 	return urm_write(c, slot, value);
@@ -509,28 +526,34 @@ EXPORT_SYMBOL_GPL(user_return_msr_set);
 /**
  * user_return_msr_get() - Read the value a user-return MSR holds
  * @slot: the slot, from user_return_msr_add()
+ * @value: where to store the value
+ *
+ * Store the value that the MSR of @slot holds on this CPU, from the cache,
+ * into @value.  Every MSR value is valid, so errors are returned apart and
+ * leave @value unchanged.
  *
  * Context: Preemption disabled.
- * Return: the value that the MSR of @slot holds on this CPU, from the cache;
- * 0 for a bad slot.
+ * Return: 0 on success, -EINVAL for a bad slot, -EIO if reading the host
+ * value faulted.
  */
-u64 user_return_msr_get(unsigned int slot)
+int user_return_msr_get(unsigned int slot, u64 *value)
 {
 	unsigned long flags;
 	struct urm_cpu *c;
-	u64 val = 0;
+	int err;
 
 	lockdep_assert_preemption_disabled();
 
 	if (WARN_ON_ONCE(!urm_slot_active(slot)))
-		return 0;
+		return -EINVAL;
 
 	c = this_cpu_ptr(&urm_cpus);
 	local_irq_save(flags);
-	if (!WARN_ON_ONCE(urm_snapshot(c, slot)))
-		val = c->slots[slot].curr;
+	err = urm_snapshot(c, slot);
+	if (!err)
+		*value = c->slots[slot].curr;
 	local_irq_restore(flags);
-	return val;
+	return err;
 }
 EXPORT_SYMBOL_GPL(user_return_msr_get);
 
@@ -632,7 +655,7 @@ EXPORT_SYMBOL_IF_KUNIT(user_return_msr_dirty);
 VISIBLE_IF_KUNIT void user_return_msr_read_stats(unsigned int slot,
 						 struct user_return_msr_stats *stats)
 {
-	*stats = this_cpu_ptr(&urm_cpus)->slots[slot].stats;
+	*stats = this_cpu_ptr(&urm_cpus)->stats[slot];
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_read_stats);
 #endif
@@ -653,7 +676,7 @@ static const struct {
 
 static void urm_show_slot(struct seq_file *m, unsigned int slot)
 {
-	char name[16];
+	char name[16], skipped[24];
 	int cpu, i;
 
 	snprintf(name, sizeof(name), "%#x", urm_msrs[slot]);
@@ -666,9 +689,14 @@ static void urm_show_slot(struct seq_file *m, unsigned int slot)
 		struct user_return_msr_stats s;
 
 		/* The CPU may be counting right now; a stale copy is fine. */
-		s = data_race(per_cpu_ptr(&urm_cpus, cpu)->slots[slot].stats);
-		seq_printf(m, "%-12s %4u %4u %4d %12llu %12llu %12llu %8llu %10llu\n",
-			   name, slot, urm_refs[slot], cpu, s.writes, s.skipped,
+		s = data_race(per_cpu_ptr(&urm_cpus, cpu)->stats[slot]);
+		/* "-": not counted, see urm_count_skip(). */
+		if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+			snprintf(skipped, sizeof(skipped), "%llu", s.skipped);
+		else
+			strscpy(skipped, "-");
+		seq_printf(m, "%-12s %4u %4u %4d %12llu %12s %12llu %8llu %10llu\n",
+			   name, slot, urm_refs[slot], cpu, s.writes, skipped,
 			   s.restores, s.faults, s.mismatches);
 	}
 }

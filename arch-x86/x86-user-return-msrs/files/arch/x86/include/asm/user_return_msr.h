@@ -17,7 +17,8 @@
 /**
  * struct user_return_msr_stats - per-CPU counters of one slot
  * @writes: values written by user_return_msr_set()
- * @skipped: user_return_msr_set() calls that found the value already loaded
+ * @skipped: user_return_msr_set() calls that found the value already loaded,
+ *	counted with CONFIG_X86_USER_RETURN_MSRS_DEBUG only
  * @restores: host values written back
  * @faults: writes that faulted
  * @mismatches: cache/hardware disagreements found by the debug check
@@ -36,7 +37,7 @@ int user_return_msr_add(u32 msr);
 void user_return_msr_remove(unsigned int slot);
 int user_return_msr_find(u32 msr);
 int user_return_msr_set(unsigned int slot, u64 value, u64 mask);
-u64 user_return_msr_get(unsigned int slot);
+int user_return_msr_get(unsigned int slot, u64 *value);
 void user_return_msr_restore_host(void);
 
 #else /* !CONFIG_X86_USER_RETURN_MSRS */
@@ -58,9 +59,9 @@ static inline int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 	return -EINVAL;
 }
 
-static inline u64 user_return_msr_get(unsigned int slot)
+static inline int user_return_msr_get(unsigned int slot, u64 *value)
 {
-	return 0;
+	return -EINVAL;
 }
 
 static inline void user_return_msr_restore_host(void) { }

@@ -558,9 +558,9 @@ struct urm_counts {
  */
 static bool read_urm_counts(struct urm_counts *c)
 {
-	unsigned long writes, skipped, restores, faults, mismatches;
+	unsigned long writes, restores, faults, mismatches;
+	char line[256], name[16], skipped[24];
 	unsigned int slot, refs;
-	char line[256], name[16];
 	FILE *f = fopen(URM_STATS, "r");
 	int cpu, i;
 
@@ -568,8 +568,9 @@ static bool read_urm_counts(struct urm_counts *c)
 		return false;
 	memset(c, 0, sizeof(*c));
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%15s %u %u %d %lu %lu %lu %lu %lu", name,
-			   &slot, &refs, &cpu, &writes, &skipped, &restores,
+		/* Skipped writes: a number, or "-" where not counted. */
+		if (sscanf(line, "%15s %u %u %d %lu %23s %lu %lu %lu", name,
+			   &slot, &refs, &cpu, &writes, skipped, &restores,
 			   &faults, &mismatches) != 9)
 			continue;
 		for (i = 0; i < nr_uret_msrs; i++) {
