@@ -53,11 +53,14 @@
 
 static_assert(USER_RETURN_MSR_MAX_SLOTS <= BITS_PER_LONG);
 
-/* One slot on one CPU: the host value and the value loaded now. */
+/*
+ * One slot on one CPU: the host value and the value loaded now, in one
+ * cache line.
+ */
 struct urm_slot {
 	u64 host;
 	u64 curr;
-};
+} __aligned(16);
 
 struct urm_cpu {
 	struct user_return_notifier urn;
@@ -67,7 +70,8 @@ struct urm_cpu {
 	unsigned long dirty;
 	/*
 	 * Packed after the masks, as in KVM's own code: the common case of
-	 * user_return_msr_set() reads these cache lines and no others.
+	 * user_return_msr_set() reads these cache lines and no others, and
+	 * stores nothing.
 	 */
 	struct urm_slot slots[USER_RETURN_MSR_MAX_SLOTS];
 	/* Updated by the paths that write an MSR, away from the above. */
