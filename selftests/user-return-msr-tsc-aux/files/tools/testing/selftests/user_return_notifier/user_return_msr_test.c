@@ -434,7 +434,7 @@ static void test_stress(void)
 	ksft_print_msg("layer: %llu writes, %llu skipped, %llu restores for %lu values\n",
 		       writes, skipped, restores, sets);
 	if (!c1.skip_counted)
-		ksft_print_msg("layer: skips not counted (no X86_USER_RETURN_MSRS_DEBUG): not exact\n");
+		ksft_print_msg("layer: skips counted with X86_USER_RETURN_MSRS_DEBUG only\n");
 	else if (!exact)
 		ksft_print_msg("layer: %d KVM guests share the slot: not an exact count\n",
 			       vms);
