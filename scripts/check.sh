@@ -80,6 +80,18 @@ uncovered() {
 	return 0
 }
 
+# known_ids PATCH: true when every commit that PATCH's tags cite is listed,
+# with the subject it quotes, in scripts/upstream-commits (the base tarball
+# has no history for checkpatch to look them up in).
+known_ids() {
+	local id subj n=0
+	while IFS=$'\t' read -r id subj; do
+		n=$((n + 1))
+		grep -qxF "$id $subj" "$TOP/scripts/upstream-commits" || return 1
+	done < <(sed -nE 's/^[A-Za-z-]+: ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/p' "$1")
+	[ "$n" -gt 0 ]
+}
+
 step "checkpatch --strict on every patch"
 bad=
 : > "$LOG/checkpatch.log"
@@ -92,6 +104,10 @@ for p in "${pl[@]}"; do
 	if grep -q ':FILE_PATH_CHANGES:' <<< "$out" && uncovered "$p"; then
 		out=$(grep -v ':FILE_PATH_CHANGES:' <<< "$out")
 		echo "$(basename "$p"): FILE_PATH_CHANGES answered: MAINTAINERS covers every file it adds" >> "$LOG/checkpatch.log"
+	fi
+	if grep -q ':UNKNOWN_COMMIT_ID:' <<< "$out" && known_ids "$p"; then
+		out=$(grep -v ':UNKNOWN_COMMIT_ID:' <<< "$out")
+		echo "$(basename "$p"): UNKNOWN_COMMIT_ID answered: every cited id and subject is in scripts/upstream-commits" >> "$LOG/checkpatch.log"
 	fi
 	n=$(grep -cE ': (ERROR|WARNING):' <<< "$out" || true)
 	[ "$n" -eq 0 ] || bad="$bad $(basename "$p") ($n)"
