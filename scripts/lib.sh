@@ -121,3 +121,35 @@ config_missing() {
 	     END { for (i = 0; i < n; i++) if (v[o[i]] != "-") print o[i] "=" v[o[i]] }' |
 	while read -r l; do grep -qx -- "$l" "$config" || echo "$l"; done
 }
+
+# The cases of a scripted check (make check, the tooling test): record
+# NAME pass|fail|skip WHY prints one line and keeps the result;
+# write_results SUITE OUT.json PREFIX writes them in results.py's format,
+# with WHY as the note of every case that did not pass, and fails if any
+# case failed.
+declare -A URN_RES URN_WHY
+URN_ORDER=()
+record() {
+	URN_ORDER+=("$1")
+	URN_RES[$1]=$2
+	URN_WHY[$1]=$3
+	printf '%-12s %-4s %s\n' "$1" "$(tr a-z A-Z <<< "${2:0:4}")" "$3"
+}
+
+write_results() {
+	local n
+	for n in "${URN_ORDER[@]}"; do
+		printf '%s\t%s\t%s\n' "$n" "${URN_RES[$n]}" "${URN_WHY[$n]}"
+	done | python3 -c '
+import json, sys
+suite, out, prefix = sys.argv[1:4]
+res, notes = {}, []
+for line in sys.stdin:
+    name, status, why = line.rstrip("\n").split("\t", 2)
+    res[name] = status
+    if status != "pass":
+        notes.append("%s %s: %s" % (prefix, name, why))
+json.dump({"suites": {suite: res}, "notes": notes}, open(out, "w"), indent=1)
+' "$1" "$2" "$3"
+	for n in "${URN_ORDER[@]}"; do [ "${URN_RES[$n]}" != fail ] || return 1; done
+}

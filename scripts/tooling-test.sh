@@ -49,13 +49,9 @@ trap 'rm -rf "$W"' EXIT
 LOG=$BUILD/logs/tooling
 rm -rf "$LOG"
 mkdir -p "$LOG"
-declare -A res
-order=()
 
 result() {	# case pass|fail why
-	order+=("$1")
-	res[$1]=$2
-	printf '%-12s %-4s %s\n' "$1" "$(tr a-z A-Z <<< "${2:0:4}")" "$3" >&2
+	record "$@" >&2
 	[ "$2" != fail ] || echo "$1: $3" >> "$LOG/failures"
 }
 
@@ -146,7 +142,8 @@ if [ -d "$P/build/tree/.git" ]; then
 	split_file=$(tree_git diff --name-only "$last^" "$last" | head -1)
 	newdir=selftests/tooling-test-split
 	ok=1
-	{
+	# A subshell: the loop's exit leaves it, not the test.
+	(
 		tree_git checkout -q --detach "${c[0]}^" &&
 		tree_git cherry-pick "${c[0]}" >/dev/null &&
 		tree_git commit -q --amend -m "$(tree_git log -1 --format=%B | sed '1s/.*/& (reworded in the round trip)/')" &&
@@ -161,7 +158,7 @@ Signed-off-by: urn-series <urn-series@example.org>
 Urn-Dir: $newdir" &&
 		tree_git cherry-pick "$prev" >/dev/null &&
 		tree_git branch -q -f urn HEAD && tree_git checkout -q urn
-	} >> "$LOG/roundtrip.log" 2>&1 || ok=
+	) >> "$LOG/roundtrip.log" 2>&1 || ok=
 	if [ -n "$ok" ]; then
 		want_tree=$(tree_git rev-parse HEAD^{tree})
 		want_subjects=$(tree_git log --reverse --format=%s urn-base..HEAD)
@@ -332,12 +329,4 @@ else
 	result gitconfig fail "the patches differ (build/logs/tooling/gitconfig.log)"
 fi
 
-python3 - "$out_json" "${order[@]}" <<PY
-import json, sys
-out, names = sys.argv[1], sys.argv[2:]
-res = {$(for n in "${order[@]}"; do printf '"%s": "%s",' "$n" "${res[$n]}"; done)}
-json.dump({'suites': {'tooling': res},
-           'notes': ['tooling %s: %s, see build/logs/tooling/' % (n, res[n]) for n in names if res[n] != 'pass']},
-          open(out, 'w'), indent=1)
-PY
-for n in "${order[@]}"; do [ "${res[$n]}" != fail ] || exit 1; done
+write_results tooling "$out_json" tooling
