@@ -14,10 +14,12 @@
 #                   uncommitted changes
 #   unsynced        make tree refuses to replace a build/tree holding a
 #                   reworded commit not written back, and names it
-#   roundtrip       make tree; rebase -i: reword one commit, reorder two,
-#                   split one (its new directory in series.conf); make sync;
-#                   make patches: the patches apply with git am and give
-#                   build/tree's tree, with the new subject, order and split
+#   roundtrip       make tree; rebase -i: reword one commit, drop one (its
+#                   directory out of series.conf, removed after the sync),
+#                   reorder two, split one (its new directory in
+#                   series.conf); make sync; make patches: the patches
+#                   apply with git am and give build/tree's tree, with the
+#                   new subject, order and split
 #   pulled          make sync refuses when the area folders changed since
 #                   make tree (a git pull)
 #   hand-edit       make patches refuses to overwrite a hand-edited patches/
@@ -135,19 +137,26 @@ fi
 if [ -d "$P/build/tree/.git" ]; then
 	mapfile -t c < <(tree_git rev-list --reverse urn-base..HEAD)
 	n=${#c[@]}
-	# Reword commit 1; swap the last two; split the last one's first file
-	# into a commit of its own, with a new directory.
+	# Reword commit 1; drop the riscv patch (no later patch touches its
+	# file); swap the last two; split the last one's first file into a
+	# commit of its own, with a new directory.
 	last=${c[$((n - 1))]}
 	prev=${c[$((n - 2))]}
 	split_file=$(tree_git diff --name-only "$last^" "$last" | head -1)
 	newdir=selftests/tooling-test-split
+	drop=$(tree_git log --format=%H --grep='^riscv: ' urn-base..HEAD | head -1)
+	dropdir=$(tree_git log -1 --format='%(trailers:key=Urn-Dir,valueonly)' "$drop" | sed '/^$/d')
 	ok=1
 	# A subshell: the loop's exit leaves it, not the test.
 	(
 		tree_git checkout -q --detach "${c[0]}^" &&
 		tree_git cherry-pick "${c[0]}" >/dev/null &&
 		tree_git commit -q --amend -m "$(tree_git log -1 --format=%B | sed '1s/.*/& (reworded in the round trip)/')" &&
-		for ((i = 1; i < n - 2; i++)); do tree_git cherry-pick "${c[$i]}" >/dev/null || exit 1; done &&
+		[ -n "$dropdir" ] &&
+		for ((i = 1; i < n - 2; i++)); do
+			[ "${c[$i]}" != "$drop" ] || continue
+			tree_git cherry-pick "${c[$i]}" >/dev/null || exit 1
+		done &&
 		tree_git cherry-pick --no-commit "$last" &&
 		tree_git restore --staged -- "$split_file" &&
 		tree_git commit -q -C "$last" &&
@@ -162,12 +171,18 @@ Urn-Dir: $newdir" &&
 	if [ -n "$ok" ]; then
 		want_tree=$(tree_git rev-parse HEAD^{tree})
 		want_subjects=$(tree_git log --reverse --format=%s urn-base..HEAD)
-		# The new directory goes into series.conf, committed, before sync.
+		# As the README says: the new directory goes into series.conf and
+		# the dropped one out of it, committed, before sync; the dropped
+		# directory is removed after.
 		echo "$newdir" >> "$P/series.conf"
+		sed -i "\|^$dropdir\$|d" "$P/series.conf"
 		mkdir -p "$P/$newdir"
-		(cd "$P" && git add series.conf && git -c user.name=t -c user.email=t@t commit -q -m "new patch directory")
+		(cd "$P" && git add series.conf && git -c user.name=t -c user.email=t@t commit -q -m "new patch directory, one dropped")
 		if run roundtrip make sync; then
-			(cd "$P" && git add -A && git -c user.name=t -c user.email=t@t commit -q -m synced)
+			(cd "$P" && git rm -q -r "$dropdir" && git add -A &&
+			 git -c user.name=t -c user.email=t@t commit -q -m synced)
+			[ ! -e "$P/$dropdir" ] && ! grep -qxF "$dropdir" "$P/series.conf" ||
+				{ echo "$dropdir still there" >> "$LOG/roundtrip.log"; ok=; }
 			# Each commit went into the directory its trailer names.
 			misplaced=$(for x in $(tree_git rev-list urn-base..HEAD); do
 				d=$(tree_git log -1 --format='%(trailers:key=Urn-Dir,valueonly)' "$x" | sed '/^$/d')
@@ -181,7 +196,7 @@ Urn-Dir: $newdir" &&
 				   [ "$(git -C "$am" rev-parse HEAD^{tree})" = "$want_tree" ] &&
 				   [ "$(git -C "$am" log --reverse --format=%s "HEAD~$(grep -c . "$P/patches/series")..HEAD")" = "$want_subjects" ] &&
 				   [ -n "$ok" ]; then
-					result roundtrip pass "reword, reorder and split survive make sync (each commit in its own directory) and make patches (git am gives build/tree's tree and subjects)"
+					result roundtrip pass "reword, drop, reorder and split survive make sync (each commit in its own directory) and make patches (git am gives build/tree's tree and subjects)"
 				else
 					result roundtrip fail "a commit in the wrong directory, or patches/ does not give build/tree's tree or subjects (build/logs/tooling/roundtrip.log)"
 				fi

@@ -33,11 +33,16 @@ tree_clean() {
 # What the patch directories hold, as one hash.  Not series.conf: a new
 # directory for a split patch goes there between make tree and make sync,
 # and make sync writes series.conf in the commits' order anyway.
+# folders_hash: the content of every patch directory (area/name/ with a
+# message), listed in series.conf or not, so that taking a patch out of
+# series.conf, or adding an empty directory for a new one, is not taken
+# for a change that arrived from elsewhere.
 folders_hash() {
-	local d
-	(cd "$TOP" && series_dirs | while read -r d; do
-		[ ! -d "$d" ] || find "$d" -type f | sort | xargs -r sha256sum
-	done | sha256sum | cut -c1-16)
+	(cd "$TOP" && find . -mindepth 3 -maxdepth 3 -name message \
+		-not -path './build/*' -not -path './patches/*' -printf '%h\n' |
+		sort | while read -r d; do
+			find "$d" -type f | sort | xargs -r sha256sum
+		done | sha256sum | cut -c1-16)
 }
 
 # commit_text TREE COMMIT: the commit's message without the trailer, and
