@@ -30,13 +30,12 @@ tree_clean() {
 	[ -z "$(git -C "$TREE" status --porcelain)" ]
 }
 
-# What the patch directories hold, as one hash.  Not series.conf: a new
-# directory for a split patch goes there between make tree and make sync,
-# and make sync writes series.conf in the commits' order anyway.
-# folders_hash: the content of every patch directory (area/name/ with a
-# message), listed in series.conf or not, so that taking a patch out of
-# series.conf, or adding an empty directory for a new one, is not taken
-# for a change that arrived from elsewhere.
+# What the patch directories hold, as one hash: every area/name/ with a
+# message, listed in series.conf or not.  Not series.conf itself: between
+# make tree and make sync a new directory for a split patch goes there, or
+# a dropped patch leaves it, and make sync writes series.conf in the
+# commits' order anyway; neither is taken for a change that arrived from
+# elsewhere.
 folders_hash() {
 	(cd "$TOP" && find . -mindepth 3 -maxdepth 3 -name message \
 		-not -path './build/*' -not -path './patches/*' -printf '%h\n' |
