@@ -33,6 +33,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
+#include <linux/error-injection.h>
 #include <linux/export.h>
 #include <linux/init.h>
 #include <linux/lockdep.h>
@@ -526,6 +527,8 @@ int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 	return urm_write(c, slot, value);
 }
 EXPORT_SYMBOL_GPL(user_return_msr_set);
+/* Its callers' error paths, e.g. KVM's, can be tested with fail_function. */
+ALLOW_ERROR_INJECTION(user_return_msr_set, ERRNO);
 
 /**
  * user_return_msr_get() - Read the value a user-return MSR holds

@@ -32,6 +32,10 @@
  *  - the user-return MSR layer's counters, where the kernel has the layer,
  *    count exactly the writes the tracepoint saw.
  *
+ * Last, where the kernel lets user_return_msr_set() fail on demand
+ * (CONFIG_FAIL_FUNCTION), it makes the load before the first entry fail and
+ * checks that KVM kills the VM instead of entering the guest.
+ *
  * With -b, the test instead prints, per scenario, the MSR writes and the TSC
  * ticks per iteration, for the benchmark (run it with one CPU under QEMU's
  * -icount, where the TSC counts executed instructions).
@@ -68,6 +72,9 @@
 
 #define TRACEFS			"/sys/kernel/tracing"
 #define WRITE_MSR_EVENT		TRACEFS "/events/msr/write_msr"
+
+#define FAIL_FUNCTION		"/sys/kernel/debug/fail_function"
+#define FAILED_LOAD		"a failed MSR load stops the VM"
 
 /* The counters of the x86 user-return MSR layer, where the kernel has it. */
 #define URM_STATS		"/sys/kernel/debug/x86/user_return_msrs"
@@ -358,7 +365,7 @@ static int uret_index(u32 msr)
 struct result;
 static void count_needed(struct result *res, const struct msr_set *g);
 
-static bool tracefs_write(const char *path, const char *val, int flags)
+static bool write_file(const char *path, const char *val, int flags)
 {
 	int fd = open(path, O_WRONLY | flags);
 	bool ok;
@@ -393,7 +400,7 @@ static void write_msr_event_on(void)
 	for (i = 0; i < nr_uret_msrs; i++)
 		n += snprintf(filter + n, sizeof(filter) - n, "%smsr == 0x%x",
 			      i ? " || " : "", uret_msrs[i]);
-	TEST_ASSERT(tracefs_write(WRITE_MSR_EVENT "/filter", filter, 0),
+	TEST_ASSERT(write_file(WRITE_MSR_EVENT "/filter", filter, 0),
 		    "setting the write_msr filter failed");
 
 	fd = open(WRITE_MSR_EVENT "/enable", O_RDONLY);
@@ -402,7 +409,7 @@ static void write_msr_event_on(void)
 	close(fd);
 	if (state == '1')
 		return;
-	TEST_ASSERT(tracefs_write(WRITE_MSR_EVENT "/enable", "1", 0),
+	TEST_ASSERT(write_file(WRITE_MSR_EVENT "/enable", "1", 0),
 		    "enabling msr:write_msr failed");
 	event_enabled_here = true;
 }
@@ -411,9 +418,9 @@ static void write_msr_event_off(void)
 {
 	if (!event_enabled_here)
 		return;
-	TEST_ASSERT(tracefs_write(WRITE_MSR_EVENT "/enable", "0", 0),
+	TEST_ASSERT(write_file(WRITE_MSR_EVENT "/enable", "0", 0),
 		    "disabling msr:write_msr failed");
-	tracefs_write(WRITE_MSR_EVENT "/filter", "0", 0);
+	write_file(WRITE_MSR_EVENT "/filter", "0", 0);
 	event_enabled_here = false;
 }
 
@@ -421,7 +428,7 @@ static void write_msr_event_off(void)
 static void count_writes_start(void)
 {
 	write_msr_event_on();
-	TEST_ASSERT(tracefs_write(TRACEFS "/trace", "", O_TRUNC),
+	TEST_ASSERT(write_file(TRACEFS "/trace", "", O_TRUNC),
 		    "clearing the trace buffer failed");
 }
 
@@ -914,6 +921,83 @@ static void test_scenario(const struct scenario *s)
 	ksft_test_result_pass("%s\n", s->name);
 }
 
+static void guest_done(void)
+{
+	GUEST_DONE();
+}
+
+static void fail_function_set(const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAIL_FUNCTION "/%s", file);
+	TEST_ASSERT(write_file(path, val, 0), "writing %s to %s failed",
+		    val, path);
+}
+
+/*
+ * If loading a guest value fails before entry, KVM must not enter the
+ * guest: with TDX, the TDX-Module would clobber the MSR and nothing would
+ * restore it.  Make user_return_msr_set() return -EIO once, in this task
+ * only, with the kernel's function error injection, and check that
+ * KVM_RUN kills the VM (KVM_BUG_ON(), whose warning the kernel log shows
+ * between the two lines this test writes there) instead of running the
+ * guest.
+ */
+static void test_failed_load(void)
+{
+	const char *make_it_fail = "/proc/thread-self/make-it-fail";
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	char times[16] = "";
+	int fd, r, err;
+
+	if (!write_file(FAIL_FUNCTION "/inject", "user_return_msr_set", 0)) {
+		/* CONFIG_FAIL_FUNCTION, and a kernel with the MSR layer. */
+		ksft_test_result_skip("%s: no fail_function for user_return_msr_set()\n",
+				      FAILED_LOAD);
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_done);
+
+	/* -EIO, once, in tasks with make-it-fail set, logged. */
+	fail_function_set("user_return_msr_set/retval", "0xfffffffffffffffb");
+	fail_function_set("task-filter", "Y");
+	fail_function_set("verbose", "1");
+	fail_function_set("interval", "1");
+	fail_function_set("times", "1");
+	fail_function_set("probability", "100");
+	write_file("/dev/kmsg", "user_return_msrs_test: a KVM_BUG_ON() warning is expected\n", 0);
+	TEST_ASSERT(write_file(make_it_fail, "1", 0), "writing 1 to %s failed",
+		    make_it_fail);
+
+	r = __vcpu_run(vcpu);
+	err = errno;
+
+	write_file(make_it_fail, "0", 0);
+	write_file("/dev/kmsg", "user_return_msrs_test: no warning is expected any more\n", 0);
+	fd = open(FAIL_FUNCTION "/times", O_RDONLY);
+	TEST_ASSERT(fd >= 0 && read(fd, times, sizeof(times) - 1) > 0,
+		    "reading %s/times failed", FAIL_FUNCTION);
+	close(fd);
+	fail_function_set("probability", "0");
+	fail_function_set("inject", "!user_return_msr_set");
+
+	check_host_user_state();
+	TEST_ASSERT(atoi(times) == 0,
+		    "KVM_RUN did not call user_return_msr_set(): the failure was not injected");
+	TEST_ASSERT(r,
+		    "KVM_RUN entered the guest after user_return_msr_set() failed (exit reason %s)",
+		    exit_reason_str(vcpu->run->exit_reason));
+	TEST_ASSERT(err == EIO, "KVM_RUN failed with errno %d, not EIO", err);
+	/* The VM is dead: KVM refuses to run it again. */
+	r = __vcpu_run(vcpu);
+	TEST_ASSERT(r && errno == EIO,
+		    "KVM_RUN of the dead VM: %d (errno %d), not EIO", r, errno);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("%s\n", FAILED_LOAD);
+}
+
 /*
  * One line per scenario: the writes (with the tracepoint on) and, in a
  * second pass with it off and NR_BENCH_RUNS runs, the TSC ticks per
@@ -1007,7 +1091,7 @@ int main(int argc, char *argv[])
 	}
 
 	ksft_print_header();
-	ksft_set_plan(only < 0 ? ARRAY_SIZE(scenarios) : 1);
+	ksft_set_plan(only < 0 ? ARRAY_SIZE(scenarios) + 1 : 1);
 	if (!host_has_rdpid)
 		ksft_print_msg("RDPID checks: SKIP (no RDPID in CPUID)\n");
 	if (!vdso_getcpu)
@@ -1017,5 +1101,7 @@ int main(int argc, char *argv[])
 			test_scenario(&scenarios[i]);
 	}
 	write_msr_event_off();
+	if (only < 0)
+		test_failed_load();
 	ksft_finished();
 }
