@@ -48,4 +48,4 @@ bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-riscv build/k-riscv build/st-riscv build/o-arm64 build/o-bench build/k-bench-* build/st-bench
+	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-riscv build/k-riscv build/st-riscv build/o-arm64 build/o-bench build/k-bench-* build/st-bench build/bisect

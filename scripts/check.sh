@@ -249,33 +249,34 @@ else
 fi
 
 step "bisect: every prefix of the series builds"
-# Incremental builds of make run's objects: check out patch 1, 1-2, ...
-# in build/src, build, and come back to the whole series at the end.
+# make test's make run built the prefixes on its way from the base to the
+# series (bisect.sh, URN_BISECT=1), then the series, and wrote each
+# result; any other make run removes them.  Without them, build the
+# prefixes here in make run's objects, then the series again.
 if [ -z "$have_build" ]; then
 	record bisect fail "no build of this series: 'make run' first"
 else
 	n=$(git -C "$src" rev-list --count "$base..$head")
-	i=0
-	bad=
-	for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
-		i=$((i + 1))
-		[ "$i" -lt "$n" ] || break
-		git -C "$src" checkout -q --detach "$c"
-		info "prefix $i/$n: $(git -C "$src" log -1 --format=%s "$c")"
-		if ! URN_LAX_CONFIG=1 "$TOP/scripts/kbuild.sh" "$src" "$O" - \
-			"$TOP/scripts/urn-series.config" > "$LOG/bisect-$i.log" 2>&1; then
-			bad="$bad $i"
-			info "prefix $i does not build: build/logs/check/bisect-$i.log"
-		fi
-	done
-	git -C "$src" checkout -q --detach "$head"
-	info "prefix $n/$n: the whole series"
-	"$TOP/scripts/kbuild.sh" "$src" "$O" - "$TOP/scripts/urn-series.config" \
-		> "$LOG/bisect-$n.log" 2>&1 || bad="$bad $n"
-	if [ -z "$bad" ]; then
-		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y)"
+	results=$BUILD/bisect/$head
+	if [ -f "$results" ]; then
+		info "make run built the $((n - 1)) prefixes before the whole series: build/logs/bisect/"
 	else
-		record bisect fail "prefixes that do not build:$bad (build/logs/check/bisect-*.log)"
+		"$TOP/scripts/bisect.sh" "$src" "$O"
+		info "prefix $n/$n: the whole series"
+		if "$TOP/scripts/kbuild.sh" "$src" "$O" - "$TOP/scripts/urn-series.config" \
+			> "$BUILD/logs/bisect/$n.log" 2>&1; then
+			echo "$n pass built the whole series" >> "$results"
+		else
+			echo "$n fail built the whole series" >> "$results"
+		fi
+	fi
+	bad=$(awk '$2 != "pass" { printf " %s", $1 }' "$results")
+	if [ "$(grep -c . "$results")" -ne "$n" ]; then
+		record bisect fail "$(grep -c . "$results") of the $n prefixes have a result (build/bisect/$head)"
+	elif [ -n "$bad" ]; then
+		record bisect fail "prefixes that do not build:$bad (build/logs/bisect/)"
+	else
+		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y; $(grep -c ' same-kernel ' "$results") of them change only tools/, Documentation/ or MAINTAINERS: not rebuilt)"
 	fi
 fi
 

@@ -69,8 +69,22 @@ else
 	git -C "$src" checkout -q --detach "$series"
 fi
 
+# Under make test (URN_BISECT=1), on the way to the series, build each
+# prefix of it in the same objects: each costs what its patch changes, the
+# series then only its last patches, and make check's bisect reads the
+# results (build/bisect/) instead of building all the prefixes again.
+rm -rf "$BUILD/bisect"
+if [ -n "${URN_BISECT:-}" ]; then
+	step "build each prefix of the series, for make check's bisect"
+	"$TOP/scripts/bisect.sh" "$src" "$BUILD/o"
+fi
+
 step "build the patched kernel"
 "$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-series" "$SERIES_FRAGMENT"
+if [ -n "${URN_BISECT:-}" ]; then
+	echo "$(git -C "$src" rev-list --count "$base..$series") pass built the whole series" \
+		>> "$BUILD/bisect/$series"
+fi
 step "build the selftests of the patched tree"
 "$TOP/scripts/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st"
 

@@ -22,7 +22,7 @@ set -e
 	printf '{"suites": {"tooling": {"tooling-test.sh ran to its end": "fail"}}, "notes": ["tooling-test.sh stopped before it wrote its results: see build/logs/tooling/"]}\n' \
 		> "$R/tooling.json"
 
-URN_NO_SUMMARY=1 "$TOP/scripts/run.sh"
+URN_NO_SUMMARY=1 URN_BISECT=1 "$TOP/scripts/run.sh"
 
 # A failing check is counted in the closing line like a failing test.
 set +e
