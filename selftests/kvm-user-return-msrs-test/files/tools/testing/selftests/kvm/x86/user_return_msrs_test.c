@@ -683,9 +683,11 @@ static void report_stuck_vcpu(struct kvm_vcpu *vcpu)
 		       vcpu_get_stat(vcpu, halt_wakeup),
 		       vcpu_get_stat(vcpu, halt_attempted_poll));
 	/* Did the timer expire, and is its interrupt pending or in service? */
-	ksft_print_msg("vCPU %u: APIC timer LVTT 0x%x, initial count %u, current count %u, vector 0x%x %s in IRR, %s in ISR\n",
+	ksft_print_msg("vCPU %u: APIC timer LVTT 0x%x, initial count %u, current count %u\n",
 		       vcpu->id, reg[APIC_LVTT / 4], reg[APIC_TMICT / 4],
-		       reg[APIC_TMCCT / 4], TIMER_VECTOR,
+		       reg[APIC_TMCCT / 4]);
+	ksft_print_msg("vCPU %u: vector 0x%x %s in IRR, %s in ISR\n",
+		       vcpu->id, TIMER_VECTOR,
 		       apic_vector_set(reg, APIC_IRR, TIMER_VECTOR) ? "set" : "clear",
 		       apic_vector_set(reg, APIC_ISR, TIMER_VECTOR) ? "set" : "clear");
 	/*
@@ -1018,7 +1020,7 @@ static void test_failed_load(void)
 		 */
 		TEST_ASSERT(!r, KVM_IOCTL_ERROR(KVM_RUN, r));
 		kvm_vm_free(vm);
-		ksft_test_result_skip("%s: fail_function did not fire in this task (CONFIG_KPROBES_ON_FTRACE)\n",
+		ksft_test_result_skip("%s: not injected in this task (CONFIG_KPROBES_ON_FTRACE)\n",
 				      FAILED_LOAD);
 		return;
 	}
