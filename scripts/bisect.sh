@@ -12,10 +12,10 @@
 # that would do nothing.
 #
 # Results: build/bisect/HEAD's commit, a line per prefix "N pass|fail
-# built|same-kernel subject"; logs in build/logs/bisect/.  make run runs it under make test
-# (URN_BISECT=1), on its way from the base kernel to the series', where
-# the prefixes cost only what separates them; make check reads the
-# results for the commit it checks, or runs this itself.
+# built|same-kernel subject"; logs in build/logs/bisect/.  make run runs
+# it under make test (URN_BISECT=1), on its way from the base kernel to
+# the series', where the prefixes cost only what separates them; make
+# check reads the results for the commit it checks, or runs this itself.
 
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=bisect
