@@ -112,7 +112,7 @@ def record(suites, prog, rc, out, notes):
         # Upstream programs are compared with the base as a whole.  A
         # program that skipped a case did not pass it.
         skipped = [l.strip() for l in out
-                   if tap_cases([l]) and 'skip' in tap_cases([l]).values()]
+                   if 'skip' in tap_cases([l]).values()]
         if rc == 0 and skipped:
             suite[name] = 'skip'
             notes.append('%s: %s' % (prog, '; '.join(skipped)))

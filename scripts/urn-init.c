@@ -9,7 +9,9 @@
  * reads, and ends the VM.
  *
  * A line "load TEST ARGS" runs TEST beside a competing user-space load on
- * every CPU (see load_start()); its name in the output is TEST@load.
+ * every CPU (see load_start()); its name in the output is TEST@load.  A
+ * line "limit=N TEST ARGS" gives TEST N seconds instead of urn_timeout.
+ * The two prefixes may come in either order.
  *
  * Kernel command line parameters (the kernel hands them to init as
  * environment variables):
@@ -264,12 +266,22 @@ int main(void)
 	list = fopen("/tests/list", "r");
 	while (list && fgets(line, sizeof(line), list)) {
 		double start = uptime();
+		int rc, load = 0, limit = timeout, n;
 		char *test = line;
-		int rc, load;
 
-		load = !strncmp(line, "load ", 5);
-		if (load)
-			test += 5;
+		for (;;) {
+			n = 0;
+			if (!strncmp(test, "load ", 5)) {
+				load = 1;
+				test += 5;
+			} else if (sscanf(test, "limit=%d %n", &limit, &n) == 1 && n) {
+				test += n;
+			} else {
+				break;
+			}
+		}
+		if (limit <= 0)
+			limit = timeout;
 		if (sscanf(test, "%500s", name) != 1)
 			continue;
 		if (load)
@@ -278,7 +290,7 @@ int main(void)
 		fflush(stdout);
 		if (load)
 			load_start();
-		rc = run(test, timeout);
+		rc = run(test, limit);
 		load_stop();
 		printf("URN-END %s rc=%d start=%.2f end=%.2f\n", name, rc, start, uptime());
 	}

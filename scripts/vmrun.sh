@@ -71,10 +71,11 @@ mod_paths() {
 }
 while read -r t args; do
 	pre=
-	if [ "$t" = load ]; then
-		pre="load "
+	# Prefixes that urn-init.c reads: load, limit=N.
+	while [[ "$t" = load || "$t" =~ ^limit=[1-9][0-9]*$ ]]; do
+		pre+="$t "
 		read -r t args <<< "$args"
-	fi
+	done
 	case "$t" in
 	''|'#'*) continue ;;
 	module)
