@@ -135,10 +135,10 @@ static void guest_timer_handler(struct ex_regs *regs)
 	/*
 	 * STI holds interrupts off until the next instruction has run, so the
 	 * timer wakes safe_halt()'s HLT and returns after it.  An emulator
-	 * that loses that shadow (QEMU's SVM before 9.1, across VMRUN) makes
-	 * the interrupt come before the HLT, which would then wait for a
-	 * timer that has already fired.  Step over the HLT, as the CPU would
-	 * have woken from it, and count it.
+	 * that loses that shadow (QEMU's SVM did across VMRUN until June 2024)
+	 * makes the interrupt come before the HLT, which would then wait for
+	 * a timer that has already fired.  Step over the HLT, as the CPU
+	 * would have woken from it, and count it.
 	 */
 	if (READ_ONCE(*(u8 *)regs->rip) == 0xf4) {
 		WRITE_ONCE(guest_shadow_ticks, guest_shadow_ticks + 1);
