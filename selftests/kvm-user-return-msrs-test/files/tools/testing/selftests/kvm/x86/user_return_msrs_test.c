@@ -685,7 +685,6 @@ static void report_stuck_vcpu(struct kvm_vcpu *vcpu)
 	const u32 *reg = (const u32 *)lapic.regs;
 	struct kvm_mp_state mp;
 	struct kvm_regs regs;
-	bool stuck;
 	int r;
 
 	vcpu_regs_get(vcpu, &regs);
@@ -721,9 +720,8 @@ static void report_stuck_vcpu(struct kvm_vcpu *vcpu)
 	r = __vcpu_run(vcpu);
 	alarm(0);
 	sync_global_from_guest(vcpu->vm, guest_ticks);
-	stuck = r && errno == EINTR;
 	ksft_print_msg("vCPU %u: another KVM_RUN %s, %lu timer ticks in the guest\n",
-		       vcpu->id, stuck ? "did not return within 5 s either" :
+		       vcpu->id, r && errno == EINTR ? "did not return within 5 s either" :
 		       "returned", guest_ticks);
 	TEST_FAIL("KVM_RUN did not return within %d s", RUN_LIMIT);
 }
