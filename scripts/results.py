@@ -62,11 +62,22 @@ def parse_tests(path):
     if not os.path.exists(path):
         return suites, ['no tests.log: the VM did not start']
     text = open(path, errors='replace').read().splitlines()
-    current, out, done = None, [], False
+    current, out, done, boots = None, [], False, 0
     for line in text:
         line = line.rstrip('\r')
         if line.startswith('URN-BOOT '):
             vm['booted and started the tests'] = 'pass'
+            boots += 1
+            # A VM that reset (a panic or a triple fault under Bochs, which
+            # boots its CD again) ran its list twice: a failure, whatever
+            # the second boot did.
+            vm['booted once'] = 'pass' if boots == 1 else 'fail'
+            if boots == 2:
+                notes.append('the VM booted again%s' %
+                             (' while %s ran' % current if current else ''))
+            if current:
+                record(suites, current, None, out, notes)
+                current = None
         m = re.match(r'URN-MODULE-(OK|FAILED) (\S+?):?(\s|$)', line)
         if m:
             vm['module %s loaded' % module_name(m.group(2))] = \

@@ -41,3 +41,7 @@ for f in kvm/x86/user_return_msrs_reload_test.sh; do
 	[ ! -f "$src/tools/testing/selftests/$f" ] ||
 		install -m 755 "$src/tools/testing/selftests/$f" "$out/$f"
 done
+# ftracetest and its test cases are shell scripts (the series adds one):
+# copied as they are.
+rm -rf "$out/ftrace"
+cp -r "$src/tools/testing/selftests/ftrace" "$out/ftrace"

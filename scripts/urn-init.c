@@ -10,8 +10,10 @@
  *
  * A line "load TEST ARGS" runs TEST beside a competing user-space load on
  * every CPU (see load_start()); its name in the output is TEST@load.  A
- * line "limit=N TEST ARGS" gives TEST N seconds instead of urn_timeout.
- * The two prefixes may come in either order.
+ * line "limit=N TEST ARGS" gives TEST N seconds instead of urn_timeout.  A
+ * line "repeat=N TEST ARGS" runs TEST N times in a row, so that what one
+ * run leaves behind in the kernel meets the next; runs 2 to N are named
+ * TEST#2 to TEST#N.  The prefixes may come in any order.
  *
  * Kernel command line parameters (the kernel hands them to init as
  * environment variables):
@@ -265,9 +267,8 @@ int main(void)
 
 	list = fopen("/tests/list", "r");
 	while (list && fgets(line, sizeof(line), list)) {
-		double start = uptime();
-		int rc, load = 0, limit = timeout, n;
-		char *test = line;
+		int load = 0, limit = timeout, repeat = 1, n, r;
+		char *test = line, args[512];
 
 		for (;;) {
 			n = 0;
@@ -276,23 +277,38 @@ int main(void)
 				test += 5;
 			} else if (sscanf(test, "limit=%d %n", &limit, &n) == 1 && n) {
 				test += n;
+			} else if (sscanf(test, "repeat=%d %n", &repeat, &n) == 1 && n) {
+				test += n;
 			} else {
 				break;
 			}
 		}
 		if (limit <= 0)
 			limit = timeout;
-		if (sscanf(test, "%500s", name) != 1)
+		if (sscanf(test, "%480s", name) != 1)
 			continue;
 		if (load)
 			strcat(name, "@load");
-		printf("URN-BEGIN %s\n", name);
-		fflush(stdout);
-		if (load)
-			load_start();
-		rc = run(test, limit);
-		load_stop();
-		printf("URN-END %s rc=%d start=%.2f end=%.2f\n", name, rc, start, uptime());
+		for (r = 1; r <= repeat; r++) {
+			double start = uptime();
+			char run_name[512];
+			int rc;
+
+			if (r > 1)
+				snprintf(run_name, sizeof(run_name), "%s#%d", name, r);
+			else
+				snprintf(run_name, sizeof(run_name), "%s", name);
+			/* run() splits its line: give each run a fresh copy. */
+			snprintf(args, sizeof(args), "%s", test);
+			printf("URN-BEGIN %s\n", run_name);
+			fflush(stdout);
+			if (load)
+				load_start();
+			rc = run(args, limit);
+			load_stop();
+			printf("URN-END %s rc=%d start=%.2f end=%.2f\n", run_name, rc,
+			       start, uptime());
+		}
 	}
 	printf("URN-DONE\n");
 	fflush(stdout);

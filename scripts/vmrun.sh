@@ -71,8 +71,8 @@ mod_paths() {
 }
 while read -r t args; do
 	pre=
-	# Prefixes that urn-init.c reads: load, limit=N.
-	while [[ "$t" = load || "$t" =~ ^limit=[1-9][0-9]*$ ]]; do
+	# Prefixes that urn-init.c reads: load, limit=N, repeat=N.
+	while [[ "$t" = load || "$t" =~ ^(limit|repeat)=[1-9][0-9]*$ ]]; do
 		pre+="$t "
 		read -r t args <<< "$args"
 	done
@@ -89,7 +89,11 @@ while read -r t args; do
 	esac
 	if [ -x "$stout/$t" ]; then
 		mkdir -p "$root/tests/$(dirname "$t")"
-		cp "$stout/$t" "$root/tests/$t"
+		case $t in
+		# ftracetest runs the test cases of its own folder.
+		ftrace/*) cp -r "$stout/ftrace/." "$root/tests/ftrace/" ;;
+		*) cp "$stout/$t" "$root/tests/$t" ;;
+		esac
 		echo "$pre$t${args:+ $args}" >> "$root/tests/list"
 	else
 		echo "$t" >> "$root/tests/missing"
@@ -119,12 +123,12 @@ else
 	cp "$kimg" "$iso/bzImage"
 	gzip -1 -c "$logdir/initramfs.cpio" > "$iso/initrd.gz"
 	printf 'default urn\nprompt 0\nlabel urn\n  kernel /bzImage\n  append initrd=/initrd.gz %s urn_end=bochs %s\n' \
-		"$cmdline" "${KERNEL_ARGS:-}" > "$iso/isolinux/isolinux.cfg"
+		"$cmdline reboot=t" "${KERNEL_ARGS:-}" > "$iso/isolinux/isolinux.cfg"
 	genisoimage -quiet -o "$logdir/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table -J -R "$iso" ||
 		die "genisoimage failed"
 	cat > "$logdir/bochsrc" <<EOB
-cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=${BOCHS_SMP:-2}, ips=${BOCHS_IPS:-40000000}
+cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=${BOCHS_SMP:-2}, ips=${BOCHS_IPS:-40000000}, reset_on_triple_fault=0
 memory: guest=2048, host=2048
 clock: sync=none, time0=local
 pci: enabled=1, chipset=i440fx
@@ -144,6 +148,12 @@ error: action=report
 info: action=ignore
 debug: action=ignore
 EOB
+	# Bochs has no -no-reboot: the kernel reboots by triple fault
+	# (reboot=t, after a panic too: panic=-1), and a triple fault, which
+	# Bochs would take for a reset and boot the CD again, is a Bochs
+	# panic instead (reset_on_triple_fault=0), which ends it (panic:
+	# action=fatal).  /init ends a run that completes through the
+	# shutdown port.
 	# Debian's Bochs starts in its debugger: 'c' lets it run.
 	echo c > "$logdir/bochs.rc"
 	timeout -s KILL "$VM_TIMEOUT" bochs -q -f "$logdir/bochsrc" -rc "$logdir/bochs.rc" \

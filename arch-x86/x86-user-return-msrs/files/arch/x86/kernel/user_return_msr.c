@@ -33,8 +33,8 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
-#include <linux/error-injection.h>
 #include <linux/export.h>
+#include <linux/fault-inject.h>
 #include <linux/init.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
@@ -115,6 +115,32 @@ VISIBLE_IF_KUNIT int user_return_msr_wrmsr(u32 msr, u64 val)
 	return wrmsrq_safe(msr, val);
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_wrmsr);
+
+#ifdef CONFIG_FAIL_USER_RETURN_MSR
+/*
+ * debugfs fail_user_return_msr/: loads made to fail as if the MSR write
+ * had faulted, so that the users' error paths can be tested.
+ */
+static DECLARE_FAULT_ATTR(fail_user_return_msr);
+
+static bool urm_should_fail(void)
+{
+	return should_fail(&fail_user_return_msr, 1);
+}
+
+static int __init urm_fault_init(void)
+{
+	return PTR_ERR_OR_ZERO(fault_create_debugfs_attr("fail_user_return_msr",
+							 NULL,
+							 &fail_user_return_msr));
+}
+late_initcall(urm_fault_init);
+#else
+static inline bool urm_should_fail(void)
+{
+	return false;
+}
+#endif
 
 static bool urm_slot_active(unsigned int slot)
 {
@@ -430,7 +456,10 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 
 	/* Against the IPIs that restore the host values or forget a slot. */
 	local_irq_save(flags);
-	err = user_return_msr_wrmsr(urm_msrs[slot], value);
+	if (urm_should_fail())
+		err = -EIO;
+	else
+		err = user_return_msr_wrmsr(urm_msrs[slot], value);
 	if (unlikely(err)) {
 		c->stats[slot].faults++;
 	} else {
@@ -527,8 +556,6 @@ int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 	return urm_write(c, slot, value);
 }
 EXPORT_SYMBOL_GPL(user_return_msr_set);
-/* Its callers' error paths, e.g. KVM's, can be tested with fail_function. */
-ALLOW_ERROR_INJECTION(user_return_msr_set, ERRNO);
 
 /**
  * user_return_msr_get() - Read the value a user-return MSR holds
