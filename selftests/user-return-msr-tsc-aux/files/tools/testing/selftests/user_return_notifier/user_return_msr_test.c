@@ -37,6 +37,7 @@
 #include <lib/test_user_return_notifier_uapi.h>
 
 #include "../kselftest.h"
+#include "test_module.h"
 
 #define URN_CONTROL		"/sys/kernel/debug/test_user_return_notifier/control"
 #define URM_STATS		"/sys/kernel/debug/x86/user_return_msrs"
@@ -460,9 +461,10 @@ int main(int argc, char **argv)
 		ksft_exit_skip("no RDTSCP in CPUID\n");
 	have_rdpid = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 22));
 
+	load_test_module(URN_CONTROL);
 	urn_fd = open(URN_CONTROL, O_RDWR);
 	if (urn_fd < 0)
-		ksft_exit_skip("%s: %s; is test_user_return_notifier loaded (as root)?\n",
+		ksft_exit_skip("%s: %s; test_user_return_notifier is not loaded, and modprobe did not load it (root, CONFIG_TEST_USER_RETURN_NOTIFIER=m)\n",
 			       URN_CONTROL, strerror(errno));
 	err = set_tsc_aux(getcpu_aux(NULL), 0, 0, 0, &arg);
 	if (err == -ENOTTY)

@@ -48,6 +48,7 @@
 #include <lib/test_user_return_notifier_uapi.h>
 
 #include "../kselftest.h"
+#include "test_module.h"
 
 #define DEBUGFS			"/sys/kernel/debug"
 #define URN_CONTROL		DEBUGFS "/test_user_return_notifier/control"
@@ -832,6 +833,7 @@ static void open_control(void)
 {
 	struct statfs sfs;
 
+	load_test_module(URN_CONTROL);
 	urn_fd = open(URN_CONTROL, O_RDWR);
 	if (urn_fd >= 0)
 		return;
@@ -839,7 +841,7 @@ static void open_control(void)
 		ksft_exit_skip("%s: %s, run as root\n", URN_CONTROL, strerror(errno));
 	if (statfs(DEBUGFS, &sfs) || sfs.f_type != DEBUGFS_MAGIC)
 		ksft_exit_skip("debugfs is not mounted on %s\n", DEBUGFS);
-	ksft_exit_skip("%s: %s; is test_user_return_notifier loaded?\n",
+	ksft_exit_skip("%s: %s; test_user_return_notifier is not loaded, and modprobe did not load it (CONFIG_TEST_USER_RETURN_NOTIFIER=m)\n",
 		       URN_CONTROL, strerror(errno));
 }
 
