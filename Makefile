@@ -24,16 +24,16 @@ deps:
 	scripts/deps.sh
 
 base: deps
-	scripts/base.sh
+	scripts/series/base.sh
 
 patches:
-	scripts/series.sh patches
+	scripts/series/series.sh patches
 
 tree:
-	scripts/tree.sh make
+	scripts/series/tree.sh make
 
 sync:
-	scripts/tree.sh sync
+	scripts/series/tree.sh sync
 
 run:
 	scripts/run.sh
@@ -45,7 +45,7 @@ test:
 	scripts/test.sh
 
 bench: deps
-	scripts/bench.sh
+	scripts/bench/bench.sh
 
 clean:
 	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-riscv build/k-riscv build/st-riscv build/o-arm64 build/o-bench build/k-bench-* build/st-bench build/bisect

@@ -29,7 +29,7 @@ LOG=$BUILD/logs/check
 RES=$BUILD/results/check.json
 mkdir -p "$LOG" "$BUILD/results"
 
-"$TOP/scripts/base.sh"
+"$TOP/scripts/series/base.sh"
 base=$(cat "$BUILD/base.commit")
 
 step "patches: regenerate the series and compare with patches/"
@@ -38,7 +38,7 @@ author=$(python3 -c 'import email, email.header, sys
 m = email.message_from_file(open(sys.argv[1]))
 print(" ".join(str(email.header.make_header(email.header.decode_header(m["From"]))).split()))' \
 	"$TOP/patches/$(head -1 "$TOP/patches/series" 2>/dev/null)" 2>/dev/null || true)
-URN_AUTHOR=$author "$TOP/scripts/series.sh" patches "$BUILD/out/check-patches" 2>"$LOG/series.log" ||
+URN_AUTHOR=$author "$TOP/scripts/series/series.sh" patches "$BUILD/out/check-patches" 2>"$LOG/series.log" ||
 	{ cat "$LOG/series.log" >&2; die "the series does not build from the area folders"; }
 if diff -r "$BUILD/out/check-patches" "$TOP/patches" > "$LOG/patches.diff"; then
 	record patches pass "patches/ is what 'make patches' writes"
@@ -50,12 +50,12 @@ step "git-am: apply patches/ to the pristine base"
 tree=$BUILD/check-tree
 generated_tree "$tree" "$base"
 mapfile -t pl < <(sed "s|^|$TOP/patches/|" "$TOP/patches/series")
-if kgit -C "$tree" am -q --whitespace=error-all "${pl[@]}" > "$LOG/git-am.log" 2>&1; then
+if am_series "$tree" "$TOP/patches" 2> "$LOG/git-am.log"; then
 	record git-am pass "${#pl[@]} patches apply to $(cat "$BUILD/base.version")"
 else
-	record git-am fail "git am stopped at patch $(cat "$tree/.git/rebase-apply/next" 2>/dev/null || echo ?): $(grep -m1 -E 'error|failed' "$LOG/git-am.log")"
+	record git-am fail "$(grep -m1 '^error: git am stopped' "$LOG/git-am.log" || grep -m1 -E 'error|failed' "$LOG/git-am.log")"
 	# The later checks read the series as the area folders make it.
-	"$TOP/scripts/series.sh" build "$tree"
+	"$TOP/scripts/series/series.sh" build "$tree"
 fi
 commits=$(git -C "$tree" rev-list --reverse "$base..HEAD")
 
@@ -72,13 +72,13 @@ uncovered() {
 }
 
 # known_ids PATCH: true when every commit that PATCH's tags cite is listed,
-# with the subject it quotes, in scripts/upstream-commits (the base tarball
+# with the subject it quotes, in scripts/series/upstream-commits (the base tarball
 # has no history for checkpatch to look them up in).
 known_ids() {
 	local id subj n=0
 	while IFS=$'\t' read -r id subj; do
 		n=$((n + 1))
-		grep -qxF "$id $subj" "$TOP/scripts/upstream-commits" || return 1
+		grep -qxF "$id $subj" "$TOP/scripts/series/upstream-commits" || return 1
 	done < <(sed -nE 's/^[A-Za-z-]+: ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/p' "$1")
 	[ "$n" -gt 0 ]
 }
@@ -98,7 +98,7 @@ for p in "${pl[@]}"; do
 	fi
 	if grep -q ':UNKNOWN_COMMIT_ID:' <<< "$out" && known_ids "$p"; then
 		out=$(grep -v ':UNKNOWN_COMMIT_ID:' <<< "$out")
-		echo "$(basename "$p"): UNKNOWN_COMMIT_ID answered: every cited id and subject is in scripts/upstream-commits" >> "$LOG/checkpatch.log"
+		echo "$(basename "$p"): UNKNOWN_COMMIT_ID answered: every cited id and subject is in scripts/series/upstream-commits" >> "$LOG/checkpatch.log"
 	fi
 	n=$(grep -cE ': (ERROR|WARNING):' <<< "$out" || true)
 	[ "$n" -eq 0 ] || bad="$bad $(basename "$p") ($n)"
@@ -236,7 +236,7 @@ fi
 
 step "maintainers: get_maintainer.pl against MAINTAINERS-notes"
 # --no-fixes: the base has no history in which to find the signers of the
-# commits that Fixes: tags name (scripts/upstream-commits).
+# commits that Fixes: tags name (scripts/series/upstream-commits).
 gm=$(cd "$tree" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
 	--no-rolestats --no-fixes "${pl[@]}" 2>&1 | sort)
 echo "$gm" > "$LOG/get_maintainer.log"
@@ -261,9 +261,9 @@ else
 	if [ -f "$results" ]; then
 		info "make run built the $((n - 1)) prefixes before the whole series: build/logs/bisect/"
 	else
-		"$TOP/scripts/bisect.sh" "$src" "$O"
+		"$TOP/scripts/build/bisect.sh" "$src" "$O"
 		info "prefix $n/$n: the whole series"
-		if "$TOP/scripts/kbuild.sh" "$src" "$O" - "$TOP/scripts/urn-series.config" \
+		if "$TOP/scripts/build/kbuild.sh" "$src" "$O" - "$TOP/scripts/build/x86-series.config" \
 			> "$BUILD/logs/bisect/$n.log" 2>&1; then
 			echo "$n pass built the whole series" >> "$results"
 		else
@@ -288,9 +288,9 @@ else
 	built=
 	for arch in arm64; do
 		out=$BUILD/o-$arch
-		info "$arch: tinyconfig + scripts/urn-cross.config in ${out#$TOP/}"
-		if ! "$TOP/scripts/kbuild.sh" -a "$arch" "$src" "$out" - \
-			"$TOP/scripts/urn-cross.config" > "$LOG/cross-$arch.log" 2>&1; then
+		info "$arch: tinyconfig + scripts/build/arm64.config in ${out#$TOP/}"
+		if ! "$TOP/scripts/build/kbuild.sh" -a "$arch" "$src" "$out" - \
+			"$TOP/scripts/build/arm64.config" > "$LOG/cross-$arch.log" 2>&1; then
 			bad="$bad $arch(build/logs/check/cross-$arch.log: $(grep -m1 '^error:' "$LOG/cross-$arch.log" || echo 'build failed'))"
 			continue
 		fi

@@ -62,6 +62,20 @@ step() {
 
 info() { printf '    %s\n' "$*" >&2; }
 
+# timed NAME CMD...: run CMD and add a line "NAME<TAB>start<TAB>end<TAB>exit
+# status" (seconds since the epoch) to build/results/times.tsv, for the
+# table of steps that make test prints ('results.py times').
+timed() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	"$@" || rc=$?
+	mkdir -p "$BUILD/results"
+	printf '%s\t%s\t%s\t%s\n' "$name" "$t0" "$(date +%s)" "$rc" \
+		>> "$BUILD/results/times.tsv"
+	return "$rc"
+}
+
 die() {
 	printf 'error: %s\n' "$*" >&2
 	exit 1
@@ -107,6 +121,26 @@ kgit() {
 	    -c advice.detachedHead=false -c core.autocrlf=false "$@"
 }
 
+# am_series TREE DIR: apply the patches that DIR/series lists to TREE's
+# HEAD with git am, as a maintainer would (--whitespace=error-all).  On
+# failure, say which patch stopped, its subject and the files it touches,
+# leave TREE where git stopped, and return 1.
+am_series() {
+	local tree=$1 dir=$2 pl files
+	[ -f "$dir/series" ] || { printf 'error: %s/series is missing\n' "$dir" >&2; return 1; }
+	mapfile -t pl < <(sed "s|^|$dir/|" "$dir/series")
+	if kgit -C "$tree" am -q --whitespace=error-all "${pl[@]}" >&2; then
+		return 0
+	fi
+	files=$(git -C "$tree" am --show-current-patch=diff 2>/dev/null |
+		sed -n 's|^diff --git a/\([^ ]*\).*|\1|p' | tr '\n' ' ')
+	printf 'error: git am stopped at patch %s of %s (%s); files: %s\n' \
+		"$(cat "$tree/.git/rebase-apply/next" 2>/dev/null || echo ?)" "${#pl[@]}" \
+		"$(sed -n 's/^Subject: //p' "$tree/.git/rebase-apply/msg-clean" 2>/dev/null)" \
+		"$files" >&2
+	return 1
+}
+
 # config_missing CONFIG FRAGMENT...: the "CONFIG_X=y" and "=m" lines of the
 # fragments, merged in order, that CONFIG does not have.  A later fragment
 # overrides an earlier one, "# CONFIG_X is not set" too.
@@ -140,16 +174,5 @@ write_results() {
 	local n
 	for n in "${URN_ORDER[@]}"; do
 		printf '%s\t%s\t%s\n' "$n" "${URN_RES[$n]}" "${URN_WHY[$n]}"
-	done | python3 -c '
-import json, sys
-suite, out, prefix = sys.argv[1:4]
-res, notes = {}, []
-for line in sys.stdin:
-    name, status, why = line.rstrip("\n").split("\t", 2)
-    res[name] = status
-    if status != "pass":
-        notes.append("%s %s: %s" % (prefix, name, why))
-json.dump({"suites": {suite: res}, "notes": notes}, open(out, "w"), indent=1)
-' "$1" "$2" "$3"
-	for n in "${URN_ORDER[@]}"; do [ "${URN_RES[$n]}" != fail ] || return 1; done
+	done | "$TOP/scripts/verdict/results.py" write "$1" "$2" "$3"
 }

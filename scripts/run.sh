@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=run
 
-SERIES_FRAGMENT=$TOP/scripts/urn-series.config
+SERIES_FRAGMENT=$TOP/scripts/build/x86-series.config
 RESULTS=$BUILD/results
 LOGS=$BUILD/logs
 mkdir -p "$RESULTS" "$LOGS"
@@ -24,11 +24,11 @@ step "check the Debian packages"
 "$TOP/scripts/deps.sh"
 
 step "prepare the base"
-"$TOP/scripts/base.sh"
+"$TOP/scripts/series/base.sh"
 base=$(cat "$BUILD/base.commit")
 
 step "build the series and format it"
-"$TOP/scripts/series.sh" patches "$BUILD/out/patches"
+"$TOP/scripts/series/series.sh" patches "$BUILD/out/patches"
 
 # One source tree for every build: the base, the series, its prefixes.
 src=$BUILD/src
@@ -38,11 +38,8 @@ at_base() {
 
 step "apply the series with git am onto the base in build/src"
 at_base
-mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
-if ! kgit -C "$src" am -q --whitespace=error-all "${pl[@]}" >&2; then
-	files=$(git -C "$src" am --show-current-patch=diff 2>/dev/null | sed -n 's|^diff --git a/\([^ ]*\).*|\1|p' | tr '\n' ' ')
-	die "git am stopped at patch $(cat "$src/.git/rebase-apply/next" 2>/dev/null || echo ?) of ${#pl[@]} ($(sed -n 's/^Subject: //p' "$src/.git/rebase-apply/msg-clean" 2>/dev/null)); files: $files. build/src shows where git stopped until the next run, which starts it anew: fix the patch directory, not build/src"
-fi
+am_series "$src" "$BUILD/out/patches" ||
+	die "the series does not apply to the base: build/src shows where git am stopped until the next run, which starts it anew; fix the patch directory, not build/src"
 series=$(git -C "$src" rev-parse HEAD)
 info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"
 
@@ -65,7 +62,7 @@ if [ -f "$base_json" ] && [ -f "$base_vmx_json" ] && [ -z "${URN_NO_BASE_CACHE:-
 else
 	step "build the base kernel"
 	at_base
-	"$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-base"
+	"$TOP/scripts/build/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-base"
 	git -C "$src" checkout -q --detach "$series"
 fi
 
@@ -76,17 +73,17 @@ fi
 rm -rf "$BUILD/bisect"
 if [ -n "${URN_BISECT:-}" ]; then
 	step "build each prefix of the series, for make check's bisect"
-	"$TOP/scripts/bisect.sh" "$src" "$BUILD/o"
+	"$TOP/scripts/build/bisect.sh" "$src" "$BUILD/o"
 fi
 
 step "build the patched kernel"
-"$TOP/scripts/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-series" "$SERIES_FRAGMENT"
+"$TOP/scripts/build/kbuild.sh" "$src" "$BUILD/o" "$BUILD/k-series" "$SERIES_FRAGMENT"
 if [ -n "${URN_BISECT:-}" ]; then
 	echo "$(git -C "$src" rev-list --count "$base..$series") pass built the whole series" \
 		>> "$BUILD/bisect/$series"
 fi
 step "build the selftests of the patched tree"
-"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st"
+"$TOP/scripts/build/selftests.sh" "$src" "$BUILD/k-series" "$BUILD/st"
 
 # The VMX VMs (Bochs, one CPU thread each) run in the background, beside
 # the QEMU VMs and the builds below; their clock counts instructions, so
@@ -95,9 +92,9 @@ rm -f "$RESULTS"/{base,series}{,-vmx}.json
 vmx_pids=()
 vmx() { # vmx KIND: boot build/k-KIND under Bochs, results in KIND-vmx.json
 	mkdir -p "$LOGS/$1-vmx"
-	EMU=bochs "$TOP/scripts/vmrun.sh" "$BUILD/k-$1" "$BUILD/st" "$LOGS/$1-vmx" \
-		"$TOP/scripts/tests-vmx.list" 2> "$LOGS/$1-vmx/vmrun.log"
-	"$TOP/scripts/results.py" parse "$LOGS/$1-vmx" "$src" "$RESULTS/$1-vmx.json" "vmx: " paired
+	EMU=bochs "$TOP/scripts/vm/vmrun.sh" "$BUILD/k-$1" "$BUILD/st" "$LOGS/$1-vmx" \
+		"$TOP/scripts/vm/vmx.list" 2> "$LOGS/$1-vmx/vmrun.log"
+	"$TOP/scripts/verdict/results.py" parse "$LOGS/$1-vmx" "$src" "$RESULTS/$1-vmx.json" "vmx: " paired
 }
 step "start the VMX VMs (Bochs) in the background: logs in build/logs/*-vmx/"
 if [ -z "$base_cached" ]; then
@@ -125,18 +122,18 @@ if [ -n "$base_cached" ]; then
 else
 	step "boot the base kernel under QEMU (SVM) and run the tests"
 	mkdir -p "$LOGS/base"
-	"$TOP/scripts/vmrun.sh" "$BUILD/k-base" "$BUILD/st" "$LOGS/base" "$TOP/scripts/tests.list"
-	"$TOP/scripts/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json" "" paired
+	"$TOP/scripts/vm/vmrun.sh" "$BUILD/k-base" "$BUILD/st" "$LOGS/base" "$TOP/scripts/vm/svm.list"
+	"$TOP/scripts/verdict/results.py" parse "$LOGS/base" "$src" "$RESULTS/base.json" "" paired
 fi
 
 step "boot the patched kernel under QEMU (SVM) and run the tests"
 mkdir -p "$LOGS/series"
-"$TOP/scripts/vmrun.sh" "$BUILD/k-series" "$BUILD/st" "$LOGS/series" "$TOP/scripts/tests.list"
-"$TOP/scripts/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json" "" paired
+"$TOP/scripts/vm/vmrun.sh" "$BUILD/k-series" "$BUILD/st" "$LOGS/series" "$TOP/scripts/vm/svm.list"
+"$TOP/scripts/verdict/results.py" parse "$LOGS/series" "$src" "$RESULTS/series.json" "" paired
 
 step "the second architecture: riscv64 under QEMU TCG"
 rm -f "$RESULTS/riscv.json"
-if ! "$TOP/scripts/riscv.sh" "$src" "$RESULTS/riscv.json" || [ ! -f "$RESULTS/riscv.json" ]; then
+if ! "$TOP/scripts/vm/riscv.sh" "$src" "$RESULTS/riscv.json" || [ ! -f "$RESULTS/riscv.json" ]; then
 	# A build that broke is a failed test, counted, not the end of the run.
 	printf '{"suites": {"riscv: riscv.sh": {"built, booted and ran the tests": "fail"}}, "notes": ["riscv.sh failed: see build/logs/riscv/"]}\n' \
 		> "$RESULTS/riscv.json"
@@ -147,7 +144,7 @@ fi
 # riscv OUT' runs it with kunit.py there too (not in make test: a second
 # cold riscv kernel build).
 step "KUnit suites with kunit.py on x86_64"
-"$TOP/scripts/kunit.sh" "$src" x86_64 "$RESULTS/kunit-x86_64.json"
+"$TOP/scripts/vm/kunit.sh" "$src" x86_64 "$RESULTS/kunit-x86_64.json"
 
 step "wait for the VMX VMs"
 for p in "${vmx_pids[@]}"; do wait "$p" || true; done
@@ -165,7 +162,7 @@ fi
 
 [ -z "${URN_NO_SUMMARY:-}" ] || exit 0
 step "summary (base: $(cat "$BUILD/base.version"))"
-"$TOP/scripts/results.py" summary "$RESULTS/base.json,$RESULTS/base-vmx.json" \
+"$TOP/scripts/verdict/results.py" summary "$RESULTS/base.json,$RESULTS/base-vmx.json" \
 	"$RESULTS/series.json,$RESULTS/series-vmx.json" \
 	"$RESULTS/kunit-x86_64.json" "$RESULTS/riscv.json" \
-	--expect "$TOP"/scripts/expected/*.list | tee "$RESULTS/summary.txt"
+	--expect "$TOP"/scripts/verdict/expected/*.list | tee "$RESULTS/summary.txt"

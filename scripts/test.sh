@@ -16,7 +16,7 @@ rm -f "$R/check.json" "$R/tooling.json" "$R/summary.txt"
 # The tooling first: seconds, no kernel built.  A failure is counted, not
 # the end of the run.
 set +e
-"$TOP/scripts/tooling-test.sh" "$R/tooling.json"
+"$TOP/scripts/tooling/tooling-test.sh" "$R/tooling.json"
 set -e
 [ -f "$R/tooling.json" ] ||
 	printf '{"suites": {"tooling": {"tooling-test.sh ran to its end": "fail"}}, "notes": ["tooling-test.sh stopped before it wrote its results: see build/logs/tooling/"]}\n' \
@@ -37,7 +37,7 @@ if [ ! -f "$R/check.json" ]; then
 fi
 
 step "summary (base: $(cat "$BUILD/base.version"); took $(( ($(date +%s) - start) / 60 )) min)"
-"$TOP/scripts/results.py" summary "$R/base.json,$R/base-vmx.json" \
+"$TOP/scripts/verdict/results.py" summary "$R/base.json,$R/base-vmx.json" \
 	"$R/series.json,$R/series-vmx.json" \
 	"$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" "$R/tooling.json" \
-	--expect "$TOP"/scripts/expected/*.list | tee "$R/summary.txt"
+	--expect "$TOP"/scripts/verdict/expected/*.list | tee "$R/summary.txt"

@@ -7,7 +7,7 @@
 # series adds, against the UAPI headers that kbuild.sh installed in KART/hdr.
 # Binaries go to OUT/<dir>/...; the source tree is not written to.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=selftests
 
 [ $# -eq 3 ] || die "usage: selftests.sh SRC KART OUT"

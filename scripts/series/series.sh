@@ -15,7 +15,7 @@
 # The patch's commit is: files/ copied in, then edits.diff applied with
 # 'git apply --index', then committed with the message.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=series
 
 # The area folders' messages sign with the project's placeholder identity.
@@ -94,7 +94,7 @@ apply_one() {
 # build_series DIR: DIR becomes a clone of the base with the series applied.
 build_series() {
 	local dir=$1 base d
-	"$TOP/scripts/base.sh"
+	"$TOP/scripts/series/base.sh"
 	base=$(cat "$BUILD/base.commit")
 	check_dirs
 	generated_tree "$dir" "$base"

@@ -17,7 +17,7 @@
 # the series', where the prefixes cost only what separates them; make
 # check reads the results for the commit it checks, or runs this itself.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=bisect
 
 [ $# -eq 2 ] || die "usage: bisect.sh SRC O"
@@ -47,8 +47,8 @@ for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
 	fi
 	git -C "$src" checkout -q --detach "$c"
 	info "prefix $i/$n: $subject"
-	if URN_LAX_CONFIG=1 "$TOP/scripts/kbuild.sh" "$src" "$O" - \
-		"$TOP/scripts/urn-series.config" > "$log/$i.log" 2>&1; then
+	if URN_LAX_CONFIG=1 "$TOP/scripts/build/kbuild.sh" "$src" "$O" - \
+		"$TOP/scripts/build/x86-series.config" > "$log/$i.log" 2>&1; then
 		prev=pass
 	else
 		prev=fail

@@ -9,7 +9,7 @@
 # kernel (make run, make check, make bench, riscv.sh).
 #
 # ARCH is x86 (the default), riscv or arm64; x86 starts from
-# scripts/urn.config and builds bzImage, riscv builds Image, arm64
+# scripts/build/x86.config and builds bzImage, riscv builds Image, arm64
 # vmlinux, each with Debian's cross compiler.  Unless ART is '-' (x86
 # only), put what the test bench needs in ART: bzImage, the modules
 # (ART/mods) and the UAPI headers (ART/hdr).  The source tree is never
@@ -19,7 +19,7 @@
 # that moving between the base, the series and its prefixes rebuilds only
 # what differs; ccache (CCACHE_BASEDIR is the project) keeps the rest.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=kbuild
 
 arch=x86
@@ -29,7 +29,7 @@ if [ "${1:-}" = -a ]; then
 fi
 [ $# -ge 3 ] || die "usage: kbuild.sh [-a x86|riscv|arm64] SRC OUT ART [FRAGMENT...]"
 case $arch in
-x86)	cross= image=bzImage base_fragment=$TOP/scripts/urn.config ;;
+x86)	cross= image=bzImage base_fragment=$TOP/scripts/build/x86.config ;;
 riscv)	cross=riscv64-linux-gnu- image=Image base_fragment= ;;
 arm64)	cross=aarch64-linux-gnu- image=vmlinux base_fragment= ;;
 *)	die "kbuild.sh: unknown ARCH '$arch' (x86, riscv or arm64)" ;;

@@ -22,20 +22,20 @@
 # BENCH_EMUS (default "qemu bochs") chooses the emulators.
 #
 # Both kernels are built here, from build/src into build/o-bench, with one
-# configuration: scripts/urn.config and scripts/urn-bench.config, which
+# configuration: scripts/build/x86.config and scripts/build/x86-bench.config, which
 # turns off the debugging (lockdep, KUnit) that the test kernels carry, so
 # that what is timed is what a production kernel runs.  The selftests are
 # built from the patched tree (the same binary runs on both kernels).
 # BENCH_BOOTS (default 2) boots per kernel, BENCH_REPEAT (default 3) runs
 # per boot.  Logs: build/logs/bench-{base,series}-<boot>/.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=bench
 
 BENCH_BOOTS=${BENCH_BOOTS:-2}
 BENCH_EMUS=${BENCH_EMUS:-qemu bochs}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
-FRAGMENT=$TOP/scripts/urn-bench.config
+FRAGMENT=$TOP/scripts/build/x86-bench.config
 TEST=kvm/x86/user_return_msrs_test
 OUT=$BUILD/o-bench
 STOUT=$BUILD/st-bench
@@ -43,34 +43,33 @@ src=$BUILD/src
 
 step "check the Debian packages and the base"
 "$TOP/scripts/deps.sh"
-"$TOP/scripts/base.sh"
+"$TOP/scripts/series/base.sh"
 need_cmd python3 qemu-system-x86_64
 base=$(cat "$BUILD/base.commit")
 
 step "build the series and format it"
-"$TOP/scripts/series.sh" patches "$BUILD/out/patches"
+"$TOP/scripts/series/series.sh" patches "$BUILD/out/patches"
 
 # The options the fragment turns off must be off.
 check_config() {
 	local l
 	for l in $(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$FRAGMENT"); do
 		! grep -q "^$l=" "$1/.config" ||
-			die "$l is still set in ${1#$TOP/}/.config: scripts/urn-bench.config did not take"
+			die "$l is still set in ${1#$TOP/}/.config: scripts/build/x86-bench.config did not take"
 	done
 }
 
 step "build the base kernel"
 generated_tree "$src" "$base"
-"$TOP/scripts/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-base" "$FRAGMENT"
+"$TOP/scripts/build/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-base" "$FRAGMENT"
 check_config "$BUILD/k-bench-base"
 
 step "apply the series and build the patched kernel"
-mapfile -t pl < <(sed "s|^|$BUILD/out/patches/|" "$BUILD/out/patches/series")
-kgit -C "$src" am -q "${pl[@]}" >&2 ||
-	die "git am of the series failed in build/src: run 'make run' to see where"
-"$TOP/scripts/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-series" "$FRAGMENT"
+am_series "$src" "$BUILD/out/patches" ||
+	die "the series does not apply to the base (build/src shows where)"
+"$TOP/scripts/build/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-series" "$FRAGMENT"
 check_config "$BUILD/k-bench-series"
-"$TOP/scripts/selftests.sh" "$src" "$BUILD/k-bench-series" "$STOUT"
+"$TOP/scripts/build/selftests.sh" "$src" "$BUILD/k-bench-series" "$STOUT"
 [ -x "$STOUT/$TEST" ] || die "${STOUT#$TOP/}/$TEST was not built"
 
 mkdir -p "$BUILD/logs"
@@ -96,7 +95,7 @@ for kernel in base series; do
 		log=$BUILD/logs/bench-$emu-$kernel-$boot
 		mkdir -p "$log"
 		env "${vm_env[@]}" TEST_TIMEOUT=900 \
-			"$TOP/scripts/vmrun.sh" "$kart" "$STOUT" "$log" "$list"
+			"$TOP/scripts/vm/vmrun.sh" "$kart" "$STOUT" "$log" "$list"
 		grep -q '^URN-DONE' "$log/tests.log" ||
 			die "the $kernel VM did not finish: see ${log#$TOP/}/"
 		n=$(grep -c "^URN-END $TEST rc=0 " "$log/tests.log" || true)

@@ -8,7 +8,7 @@
 # in TREE, and write their results to OUT.json (results.py's format).  On
 # x86_64 the suites are built in next to KVM and the test module.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=kunit
 
 [ $# -eq 3 ] || die "usage: kunit.sh TREE ARCH OUT.json"
@@ -75,4 +75,4 @@ set +e
 rc=$?
 set -e
 grep -E '^\[[0-9:]+\] (Testing complete|=+ (PASSED|FAILED|SKIPPED))' "$log" | sed 's/^/    /' >&2 || true
-"$TOP/scripts/results.py" kunitjson "$out.kunit" "$out" "kunit.py $arch: " "$rc"
+"$TOP/scripts/verdict/results.py" kunitjson "$out.kunit" "$out" "kunit.py $arch: " "$rc"

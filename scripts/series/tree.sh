@@ -21,7 +21,7 @@
 # build/tree is a clone of its own (no alternates): it survives a later
 # run that moves build/base.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=tree
 TREE=${TREE:-$BUILD/tree}
 TRAILER=Urn-Dir
@@ -72,7 +72,7 @@ cmd_make() {
 	local fresh=$BUILD/tree.new diff
 	step "apply the series from the area folders"
 	rm -rf "$fresh"
-	URN_TRAILERS=1 "$TOP/scripts/series.sh" build "$fresh"
+	URN_TRAILERS=1 "$TOP/scripts/series/series.sh" build "$fresh"
 	git -C "$fresh" tag -f urn-base "$(cat "$BUILD/base.commit")" >/dev/null
 	if [ -d "$TREE/.git" ]; then
 		tree_clean ||

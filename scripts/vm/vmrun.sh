@@ -5,7 +5,7 @@
 #
 # Boot the kernel that kbuild.sh put in KART with an initramfs of busybox,
 # the kernel's modules, the selftests built in STOUT and
-# scripts/urn-init.c as /init.  KUnit suites built into the kernel run at
+# scripts/vm/urn-init.c as /init.  KUnit suites built into the kernel run at
 # boot; then /init loads the modules and runs each test of TESTLIST under a
 # timeout.  The kernel console goes to LOGDIR/console.log, the tests'
 # output to LOGDIR/tests.log.
@@ -22,7 +22,7 @@
 # TESTLIST lines: "<dir>/<path of binary> [args]" relative to STOUT, or a
 # line "module <name>" to load a module before the tests.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=vm
 
 [ $# -eq 4 ] || die "usage: vmrun.sh KART STOUT LOGDIR TESTLIST"
@@ -53,8 +53,8 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib/modules,tests}
 cp "$busybox" "$root/bin/busybox"
 cp -a "$kart/mods/lib/modules/." "$root/lib/modules/"
-gcc -static -O2 -Wall -o "$root/init" "$TOP/scripts/urn-init.c" ||
-	die "building scripts/urn-init.c failed"
+gcc -static -O2 -Wall -o "$root/init" "$TOP/scripts/vm/urn-init.c" ||
+	die "building scripts/vm/urn-init.c failed"
 : > "$root/tests/list"
 : > "$root/tests/modules"
 moddir=$(echo "$root"/lib/modules/*)

@@ -38,12 +38,12 @@
 #
 # Results in results.py's format in OUT.json (default build/results/tooling.json).
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=tooling
 
 out_json=${1:-$BUILD/results/tooling.json}
 mkdir -p "$(dirname "$out_json")"
-"$TOP/scripts/base.sh"
+"$TOP/scripts/series/base.sh"
 base=$(cat "$BUILD/base.commit")
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/urn-tooling.XXXXXX")
@@ -192,7 +192,7 @@ Urn-Dir: $newdir" &&
 			if run roundtrip make patches; then
 				am=$W/am
 				git clone -q --shared "$mini" "$am"
-				if (cd "$P/patches" && git -C "$am" -c user.name=t -c user.email=t@t am -q $(sed "s|^|$P/patches/|" series)) >> "$LOG/roundtrip.log" 2>&1 &&
+				if am_series "$am" "$P/patches" >> "$LOG/roundtrip.log" 2>&1 &&
 				   [ "$(git -C "$am" rev-parse HEAD^{tree})" = "$want_tree" ] &&
 				   [ "$(git -C "$am" log --reverse --format=%s "HEAD~$(grep -c . "$P/patches/series")..HEAD")" = "$want_subjects" ] &&
 				   [ -n "$ok" ]; then
@@ -242,9 +242,9 @@ fi
 bad=$W/bad-ksrc
 mkdir -p "$bad"
 printf 'VERSION = 6\nPATCHLEVEL = 1\n' > "$bad/Makefile"
-(cd "$P" && env -u URN_LOCKED BUILD="$W/build-bad" KSRC="$bad" scripts/base.sh) > "$LOG/wrong-ksrc.log" 2>&1 && r1=0 || r1=$?
+(cd "$P" && env -u URN_LOCKED BUILD="$W/build-bad" KSRC="$bad" scripts/series/base.sh) > "$LOG/wrong-ksrc.log" 2>&1 && r1=0 || r1=$?
 (cd "$bad" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -q -m x)
-(cd "$P" && env -u URN_LOCKED BUILD="$W/build-bad" KSRC="$bad" scripts/base.sh) >> "$LOG/wrong-ksrc.log" 2>&1 && r2=0 || r2=$?
+(cd "$P" && env -u URN_LOCKED BUILD="$W/build-bad" KSRC="$bad" scripts/series/base.sh) >> "$LOG/wrong-ksrc.log" 2>&1 && r2=0 || r2=$?
 if [ "$r1" -ne 0 ] && [ "$r2" -ne 0 ] && grep -q "not a git tree" "$LOG/wrong-ksrc.log" &&
    grep -q "not $BASE_VERSION" "$LOG/wrong-ksrc.log" && [ ! -e "$W/build-bad/base" ]; then
 	result wrong-ksrc pass "refused: not a git tree; not $BASE_VERSION"
@@ -257,7 +257,7 @@ mkdir -p "$W/offline"
 printf '#!/bin/sh\necho "E: Failed to fetch (simulated: no network)" >&2\nexit 100\n' > "$W/offline/apt-get"
 chmod +x "$W/offline/apt-get"
 (cd "$P" && env -u URN_LOCKED -u KSRC PATH="$W/offline:$PATH" BUILD="$W/build-offline" \
-	URN_CACHE="$W/cache-offline" scripts/base.sh) > "$LOG/no-network.log" 2>&1 && r=0 || r=$?
+	URN_CACHE="$W/cache-offline" scripts/series/base.sh) > "$LOG/no-network.log" 2>&1 && r=0 || r=$?
 if [ "$r" -ne 0 ] && grep -q "no network? set KSRC" "$LOG/no-network.log" &&
    [ ! -e "$W/build-offline/base" ] && [ ! -e "$W/build-offline/base.tmp" ]; then
 	result no-network pass "ends with a message naming KSRC, no half-made base"
@@ -271,7 +271,7 @@ mkdir -p "$P/build"
 holder=$!
 sleep 1
 start=$(date +%s)
-run lock scripts/tree.sh sync || true
+run lock scripts/series/tree.sh sync || true
 waited=$(( $(date +%s) - start ))
 wait "$holder" || true
 if grep -q "waiting: another target runs" "$LOG/lock.log" && [ "$waited" -ge 2 ]; then
@@ -286,7 +286,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	mkdir -p "$W/build-root"
 	(cd "$P" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -u URN_LOCKED HOME=/nonexistent BUILD="$W/build-root" URN_CACHE="$W/cache-nobody" \
-		scripts/series.sh build "$W/build-root/x") > "$LOG/root-owned.log" 2>&1 && r=0 || r=$?
+		scripts/series/series.sh build "$W/build-root/x") > "$LOG/root-owned.log" 2>&1 && r=0 || r=$?
 	if [ "$r" -ne 0 ] && grep -q "belongs to root, not to you" "$LOG/root-owned.log" &&
 	   [ ! -e "$W/build-root/x" ]; then
 		result root-owned pass "a build/ made by root is refused with how to take it back"
@@ -323,21 +323,21 @@ fi
 # arch: the user's ARCH and CROSS_COMPILE do not reach the scripts.
 got=$(cd "$P" && env -u URN_LOCKED BUILD="$P/build" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- LLVM=1 \
 	bash -c '. scripts/lib.sh; echo "${ARCH:-unset} ${CROSS_COMPILE:-unset} ${LLVM:-unset}"' 2>&1)
-if [ "$got" = "unset unset unset" ] && grep -q '^arch=x86$' "$TOP/scripts/kbuild.sh" &&
-   grep -q 'ARCH=\$arch CROSS_COMPILE=\$cross' "$TOP/scripts/kbuild.sh"; then
+if [ "$got" = "unset unset unset" ] && grep -q '^arch=x86$' "$TOP/scripts/build/kbuild.sh" &&
+   grep -q 'ARCH=\$arch CROSS_COMPILE=\$cross' "$TOP/scripts/build/kbuild.sh"; then
 	result arch pass "lib.sh clears ARCH, CROSS_COMPILE and LLVM; kbuild.sh names ARCH and CROSS_COMPILE (x86 by default)"
 else
 	result arch fail "the scripts saw '$got'"
 fi
 
 # gitconfig: a user's diff.orderFile and format.signOff change nothing.
-run gitconfig scripts/series.sh patches "$W/p-clean" || true
+run gitconfig scripts/series/series.sh patches "$W/p-clean" || true
 home=$W/home
 mkdir -p "$home"
 printf 'MAINTAINERS\n*.c\n' > "$home/order"
 printf '[diff]\n\torderFile = %s\n[format]\n\tsignOff = true\n\tnumbered = true\n[user]\n\tname = Someone Else\n\temail = else@example.org\n' \
 	"$home/order" > "$home/.gitconfig"
-HOME=$home XDG_CONFIG_HOME=$home run gitconfig scripts/series.sh patches "$W/p-user" || true
+HOME=$home XDG_CONFIG_HOME=$home run gitconfig scripts/series/series.sh patches "$W/p-user" || true
 if [ -f "$W/p-clean/series" ] && diff -r "$W/p-clean" "$W/p-user" >> "$LOG/gitconfig.log" 2>&1; then
 	result gitconfig pass "patches byte-identical with diff.orderFile and format.signOff set"
 else

@@ -7,7 +7,7 @@
 #
 # Prints nothing on stdout; build/base.version holds the base's description.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=base
 
 check_version() {	# $1: tree

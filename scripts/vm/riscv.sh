@@ -5,14 +5,14 @@
 #
 # The second architecture: build the riscv64 kernel of SRC (a tree with the
 # series) out of tree in build/o-riscv, from tinyconfig and
-# scripts/urn-riscv.config, with the user-return notifier KUnit suite built
+# scripts/build/riscv.config, with the user-return notifier KUnit suite built
 # in and the test module as a module; build the notifier selftest
 # statically for riscv64; boot QEMU's virt machine (TCG, two harts) with an
-# initramfs of the module, the selftest and scripts/urn-init.c as /init.
+# initramfs of the module, the selftest and scripts/vm/urn-init.c as /init.
 # The KUnit suite runs at boot, then the selftest.  Results, with suites
 # named "riscv: ...", go to OUT.json; logs to build/logs/riscv/.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=riscv
 
 [ $# -eq 2 ] || die "usage: riscv.sh SRC OUT.json"
@@ -22,14 +22,14 @@ out=$BUILD/o-riscv
 art=$BUILD/k-riscv
 stout=$BUILD/st-riscv
 logdir=$BUILD/logs/riscv
-fragment=$TOP/scripts/urn-riscv.config
+fragment=$TOP/scripts/build/riscv.config
 cross=riscv64-linux-gnu-
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 need_cmd qemu-system-riscv64 ${cross}gcc cpio
 [ -f "$src/Makefile" ] || die "$src is not a kernel tree"
 
 step "configure and build ${out#$TOP/}"
-"$TOP/scripts/kbuild.sh" -a riscv "$src" "$out" - "$fragment" ||
+"$TOP/scripts/build/kbuild.sh" -a riscv "$src" "$out" - "$fragment" ||
 	die "riscv kernel build failed in ${out#$TOP/}"
 rm -rf "$art"
 mkdir -p "$art"
@@ -42,8 +42,8 @@ make -s -C "$src/tools/testing/selftests/user_return_notifier" ARCH=riscv \
 	CROSS_COMPILE=$cross CC="${cross}gcc -static" OUTPUT="$stout" \
 	KHDR_INCLUDES="-isystem $art/hdr/include" >"$stout/build.log" 2>&1 ||
 	{ tail -30 "$stout/build.log" >&2; die "building the riscv64 selftest failed"; }
-${cross}gcc -static -O2 -Wall -o "$stout/init" "$TOP/scripts/urn-init.c" ||
-	die "building scripts/urn-init.c for riscv64 failed"
+${cross}gcc -static -O2 -Wall -o "$stout/init" "$TOP/scripts/vm/urn-init.c" ||
+	die "building scripts/vm/urn-init.c for riscv64 failed"
 
 step "make the initramfs"
 root=$logdir/root
@@ -70,4 +70,4 @@ rc=$?
 set -e
 grep -q '^URN-DONE' "$logdir/tests.log" 2>/dev/null ||
 	info "the riscv VM did not finish (qemu exit $rc); see ${logdir#$TOP/}/console.log"
-"$TOP/scripts/results.py" parse "$logdir" "$src" "$json" "riscv: "
+"$TOP/scripts/verdict/results.py" parse "$logdir" "$src" "$json" "riscv: "
