@@ -2,15 +2,17 @@
 #
 # The user-return notifier series: see README.md.
 #
+#   make test     make check + make run + the tooling's own tests; ends with
+#                 'N passed, N failed, N skipped, N known failures'
 #   make run      build the series onto the base, boot it, run every test
-#   make test     make check + make run, ending with 'N passed, N failed'
-#   make check    the series' own checks (checkpatch, sparse, W=1, ...)
+#   make check    the series' own checks (checkpatch, kernel-doc, git am, ...)
 #   make patches  regenerate patches/ from the area folders
 #   make tree     build/tree: a kernel work tree with the series as commits
 #   make sync     write the commits of build/tree back to the area folders
 #   make base     only prepare the base tree (KSRC=... for your own)
-#   make deps     install the Debian packages the project needs (as root)
-#   make bench    MSR writes and instruction cost per round trip, base vs series
+#   make bench    MSR writes and instructions per round trip, base vs series
+#   make deps     install what the targets need (as root, Debian/Ubuntu)
+#   make clean    remove build/ but the base tree, and the project's cache
 
 SHELL := /bin/bash
 .PHONY: all run test check patches tree sync base deps bench clean help
@@ -21,31 +23,38 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 deps:
-	scripts/deps.sh
+	scripts/deps.sh --install test
 
-base: deps
+base:
+	scripts/deps.sh base
 	scripts/series/base.sh
 
 patches:
+	scripts/deps.sh patches
 	scripts/series/series.sh patches
 
 tree:
+	scripts/deps.sh tree
 	scripts/series/tree.sh make
 
 sync:
+	scripts/deps.sh sync
 	scripts/series/tree.sh sync
 
 run:
 	scripts/run.sh
 
-check: deps
+check:
 	scripts/check.sh
 
 test:
 	scripts/test.sh
 
-bench: deps
+bench:
 	scripts/bench/bench.sh
 
+# Everything the targets made but the base tree (build/base, a download
+# and a commit away) and build/tree (your commits, until make sync); and
+# the per-machine cache of base results (not ccache's, which is shared).
 clean:
-	rm -rf build/src build/o build/k-base build/k-series build/st build/series build/out build/logs build/results build/kunit-* build/check-tree build/o-riscv build/k-riscv build/st-riscv build/o-arm64 build/o-bench build/k-bench-* build/st-bench build/bisect
+	scripts/clean.sh

@@ -11,13 +11,17 @@
 #   sparse      make C=2 on the objects the series touches: no new warning
 #   W=1         make W=1 on the objects the series touches: no new warning
 #   bisect      every prefix of the series builds (KVM_WERROR=y, KVM_*=m)
-#   cross       the series builds for arm64, an architecture on the generic
-#               entry code (GENERIC_IRQ_ENTRY only) that does not opt in to
-#               user-return notifiers: its kernel keeps working without them
-#               (x86_64 and riscv64, which opt in, are built and booted by
-#               make run)
+#   cross       the series' changes to generic code build for arm64, an
+#               architecture on the generic entry code (GENERIC_IRQ_ENTRY
+#               only) that does not opt in to user-return notifiers, and
+#               the objects reference no notifier symbol there (x86_64
+#               and riscv64, which opt in, are built and booted by make run)
 #   maintainers scripts/get_maintainer.pl's output is the one recorded in
 #               MAINTAINERS-notes
+#
+# sparse, W=1 and bisect read the objects that make run built (make test
+# runs make run first); alone, without them, they skip and say so.  The
+# rest needs no emulator and no earlier target.
 #
 # Results: build/results/check.json (results.py's format), details in
 # build/logs/check/.  Exit status 1 when a check fails.
@@ -25,25 +29,37 @@
 . "$(dirname "$0")/lib.sh"
 STEP_PREFIX=check
 
+# URN_CHECKS="name ...": run only these checks (the tooling test's
+# check-first case leaves out the slow ones that make check runs anyway).
+wants() {
+	[ -z "${URN_CHECKS:-}" ] || [[ " $URN_CHECKS " = *" $1 "* ]]
+}
+
 LOG=$BUILD/logs/check
 RES=$BUILD/results/check.json
+V=$TOP/scripts/verdict
 mkdir -p "$LOG" "$BUILD/results"
+rm -f "$RES"
 
+"$TOP/scripts/deps.sh" check
 "$TOP/scripts/series/base.sh"
 base=$(cat "$BUILD/base.commit")
 
 step "patches: regenerate the series and compare with patches/"
 # As whoever wrote patches/: its author and sign-off are theirs to choose.
-author=$(python3 -c 'import email, email.header, sys
-m = email.message_from_file(open(sys.argv[1]))
-print(" ".join(str(email.header.make_header(email.header.decode_header(m["From"]))).split()))' \
+author=$("$TOP/scripts/series/cover.py" author \
 	"$TOP/patches/$(head -1 "$TOP/patches/series" 2>/dev/null)" 2>/dev/null || true)
 URN_AUTHOR=$author "$TOP/scripts/series/series.sh" patches "$BUILD/out/check-patches" 2>"$LOG/series.log" ||
 	{ cat "$LOG/series.log" >&2; die "the series does not build from the area folders"; }
-if diff -r "$BUILD/out/check-patches" "$TOP/patches" > "$LOG/patches.diff"; then
-	record patches pass "patches/ is what 'make patches' writes"
+# On a KSRC base, patches/ (formatted on the Debian base) differs in the
+# lines that name the base: those are left out of the comparison.
+other=()
+[ -z "${KSRC:-}" ] || other=(--other-base)
+if "$TOP/scripts/series/patchdiff.py" "${other[@]}" "$TOP/patches" "$BUILD/out/check-patches" \
+	> "$LOG/patches.diff"; then
+	record patches pass "patches/ is what 'make patches' writes${other:+ (the lines naming the base aside: KSRC)}"
 else
-	record patches fail "patches/ differs from the area folders: run 'make patches' (diff: build/logs/check/patches.diff)"
+	record patches fail "patches/ differs from the area folders: run 'make patches' (build/logs/check/patches.diff)"
 fi
 
 step "git-am: apply patches/ to the pristine base"
@@ -83,6 +99,7 @@ known_ids() {
 	[ "$n" -gt 0 ]
 }
 
+if wants checkpatch; then
 step "checkpatch --strict on every patch"
 bad=
 : > "$LOG/checkpatch.log"
@@ -108,6 +125,7 @@ if [ -z "$bad" ]; then
 	record checkpatch pass "no error or warning in ${#pl[@]} patches; $checks CHECK (build/logs/check/checkpatch.log)"
 else
 	record checkpatch fail "errors or warnings in:$bad (build/logs/check/checkpatch.log)"
+fi
 fi
 
 added=$(git -C "$tree" diff --name-only --diff-filter=A "$base" HEAD)
@@ -191,9 +209,12 @@ fi
 
 step "sparse and W=1 on the objects the series touches"
 objs=$([ -z "$have_build" ] || objs_of "$O")
-if [ -z "$objs" ]; then
-	record sparse fail "no build of this series: 'make run' first"
-	record W=1 fail "no build of this series: 'make run' first"
+if [ -z "$have_build" ]; then
+	record sparse skip "needs the objects of make run (make test runs both)"
+	record W=1 skip "needs the objects of make run (make test runs both)"
+elif [ -z "$objs" ]; then
+	record sparse fail "the series touches no object that the test kernel builds"
+	record W=1 fail "the series touches no object that the test kernel builds"
 else
 	# The same objects at the base, where they exist: only what the
 	# series adds counts.
@@ -254,7 +275,7 @@ step "bisect: every prefix of the series builds"
 # result; any other make run removes them.  Without them, build the
 # prefixes here in make run's objects, then the series again.
 if [ -z "$have_build" ]; then
-	record bisect fail "no build of this series: 'make run' first"
+	record bisect skip "needs the objects of make run (make test builds each prefix on its way)"
 else
 	n=$(git -C "$src" rev-list --count "$base..$head")
 	results=$BUILD/bisect/$head
@@ -280,31 +301,43 @@ else
 	fi
 fi
 
-step "cross: the series builds for arm64, which does not opt in"
-if [ -z "$have_build" ]; then
-	record cross fail "no build of this series: 'make run' first"
+if wants cross; then
+step "cross: the generic changes build for arm64, which does not opt in"
+# Not a whole kernel: the objects that the series' generic changes reach
+# on arm64 (the scheduler's context switch, the generic entry code and
+# arm64's use of it); each must compile, and none may reference a
+# notifier symbol where the notifier is not selected, which is what a link
+# would find.
+out=$BUILD/o-arm64
+cross_objs="kernel/sched/core.o kernel/entry/ arch/arm64/kernel/entry-common.o"
+info "arm64: tinyconfig + scripts/build/arm64.config in ${out#$TOP/}: $cross_objs"
+if ! KBUILD_TARGETS="$cross_objs" "$TOP/scripts/build/kbuild.sh" -a arm64 "$tree" "$out" - \
+	"$TOP/scripts/build/arm64.config" > "$LOG/cross-arm64.log" 2>&1; then
+	record cross fail "does not build for arm64: $(grep -m1 -E 'error:|Error' "$LOG/cross-arm64.log" || echo see build/logs/check/cross-arm64.log)"
+elif grep -q '^CONFIG_USER_RETURN_NOTIFIER=y' "$out/.config"; then
+	record cross fail "arm64 has USER_RETURN_NOTIFIER=y: the architecture opted in"
 else
-	bad=
-	built=
-	for arch in arm64; do
-		out=$BUILD/o-$arch
-		info "$arch: tinyconfig + scripts/build/arm64.config in ${out#$TOP/}"
-		if ! "$TOP/scripts/build/kbuild.sh" -a "$arch" "$src" "$out" - \
-			"$TOP/scripts/build/arm64.config" > "$LOG/cross-$arch.log" 2>&1; then
-			bad="$bad $arch(build/logs/check/cross-$arch.log: $(grep -m1 '^error:' "$LOG/cross-$arch.log" || echo 'build failed'))"
-			continue
-		fi
-		if grep -q '^CONFIG_USER_RETURN_NOTIFIER=y' "$out/.config"; then
-			bad="$bad $arch(USER_RETURN_NOTIFIER=y: the architecture opted in)"
-			continue
-		fi
-		built="$built $arch"
-	done
-	if [ -n "$bad" ]; then
-		record cross fail "does not build for:$bad"
+	refs=$(find "$out/kernel/sched/core.o" "$out/kernel/entry" \
+		"$out/arch/arm64/kernel/entry-common.o" -name '*.o' -print0 |
+		xargs -0 aarch64-linux-gnu-nm -u 2>/dev/null |
+		grep -E 'user_return_notifier|fire_user_return' | sort -u || true)
+	n=$(find "$out/kernel/sched/core.o" "$out/kernel/entry" \
+		"$out/arch/arm64/kernel/entry-common.o" -name '*.o' | grep -c .)
+	if [ -n "$refs" ]; then
+		record cross fail "arm64 objects reference the notifier it does not have: $(echo $refs)"
 	else
-		record cross pass "builds for$built, without USER_RETURN_NOTIFIER (not opted in)"
+		record cross pass "$n arm64 objects build without USER_RETURN_NOTIFIER and reference none of it"
 	fi
 fi
+fi
 
-write_results "make check" "$RES" check
+rc=0
+write_results "make check" "$RES" check || rc=1
+# Alone, make check ends with a verdict of its own; make test counts its
+# results with the rest.
+if [ -z "${URN_IN_TEST:-}" ]; then
+	step "summary"
+	"$V/results.py" summary "" "$RES" --expect "$V/expected/check.list" \
+		--skips "$V/expected-skips.list" --context check-alone || rc=1
+fi
+exit "$rc"

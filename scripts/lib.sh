@@ -107,7 +107,12 @@ generated_tree() {
 		if [ -d "$dir/.git/rebase-apply" ]; then git -C "$dir" am --abort; fi
 	else
 		[ ! -e "$dir" ] || die "$dir exists and is not a git tree; it will not touch it"
-		git clone -q --shared --no-checkout "$BUILD/base" "$dir"
+		# The base's objects by reference, and none of its refs: from a
+		# KSRC tree with all of Linux's history, only what the base
+		# commit needs is ever copied (make tree's repack).
+		git init -q "$dir"
+		(cd "$BUILD/base" && cd "$(git rev-parse --git-common-dir)/objects" && pwd -P) \
+			> "$dir/.git/objects/info/alternates"
 		touch "$dir/.urn-generated"
 		echo /.urn-generated >> "$dir/.git/info/exclude"
 	fi

@@ -16,12 +16,13 @@
 STEP_PREFIX=run
 
 SERIES_FRAGMENT=$TOP/scripts/build/x86-series.config
+V=$TOP/scripts/verdict
 RESULTS=$BUILD/results
 LOGS=$BUILD/logs
 mkdir -p "$RESULTS" "$LOGS"
 
 step "check the Debian packages"
-"$TOP/scripts/deps.sh"
+"$TOP/scripts/deps.sh" run
 
 step "prepare the base"
 "$TOP/scripts/series/base.sh"
@@ -45,13 +46,27 @@ info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"
 
 # The selftests are user space: one build, from the patched tree, runs on
 # both kernels, so the base column also shows the tests the series adds.
-# The base results depend on them, on the bench and on the base.
-# The key: the base, the test kernel's config, the test lists, the scripts
-# that run and read them, the selftests' source, the emulators' versions
-# and the run's parameters.
-key=$({ echo "$base"; cat "$TOP"/scripts/{urn.config,tests.list,tests-vmx.list,vmrun.sh,urn-init.c,selftests.sh,kbuild.sh,results.py};
-	git -C "$src" diff "$base" HEAD -- tools/testing/selftests
-	qemu-system-x86_64 --version | head -1; dpkg-query -W bochs 2>/dev/null || true
+# The base results are cached, keyed by everything they depend on: the
+# base, the test kernel's configuration, the test lists, the scripts that
+# build, run and read them, the selftests' source and the header they
+# share with the test module, the compiler, linker and C library, busybox,
+# the emulators and their firmware, and the run's parameters.
+firmware() {
+	local f
+	for f in /usr/share/qemu/bios-256k.bin /usr/share/bochs/BIOS-bochs-latest \
+		 /usr/share/bochs/VGABIOS-lgpl-latest /usr/lib/ISOLINUX/isolinux.bin \
+		 /usr/lib/syslinux/modules/bios/ldlinux.c32; do
+		[ ! -e "$f" ] || sha256sum "$(readlink -f "$f")"
+	done
+}
+key=$({ echo "$base"
+	cat "$TOP"/scripts/{run.sh,lib.sh} "$TOP"/scripts/build/{x86.config,selftests.sh,kbuild.sh} \
+	    "$TOP"/scripts/vm/{svm.list,vmx.list,vmrun.sh,urn-init.c} "$TOP"/scripts/verdict/results.py
+	git -C "$src" diff "$base" HEAD -- tools/testing/selftests lib/test_user_return_notifier_uapi.h
+	gcc --version | head -1; ld --version | head -1; ldd --version 2>&1 | head -1
+	busybox 2>&1 | head -1
+	qemu-system-x86_64 --version | head -1; bochs --help 2>&1 | grep -m1 -i bochs || true
+	firmware
 	env | grep -E '^(TEST_TIMEOUT|VM_TIMEOUT|QEMU_SMP|QEMU_ARGS|KERNEL_ARGS|BOCHS_CPU|BOCHS_IPS|BOCHS_SMP)=' | sort || true
 	} | sha256sum | cut -c1-16)
 base_json=$CACHE/results/base-$key.json
@@ -102,12 +117,10 @@ if [ -z "$base_cached" ]; then
 fi
 vmx series & vmx_pids+=($!)
 
-# Only a run that reached the end of its test list goes into the cache.
+# Only a complete run goes into the cache: it booted once, reached the end
+# of its list, and no test timed out (results.py complete).
 cache_base() { # cache_base RESULT.json CACHED.json
-	if python3 -c 'import json, sys
-s = json.load(open(sys.argv[1]))["suites"]
-sys.exit(0 if any(n.endswith("vm") and c.get("reached the end of its test list") == "pass"
-		  for n, c in s.items()) else 1)' "$1"; then
+	if "$TOP/scripts/verdict/results.py" complete "$1"; then
 		mkdir -p "$CACHE/results"
 		cp "$1" "$2"
 	else
@@ -135,8 +148,8 @@ step "the second architecture: riscv64 under QEMU TCG"
 rm -f "$RESULTS/riscv.json"
 if ! "$TOP/scripts/vm/riscv.sh" "$src" "$RESULTS/riscv.json" || [ ! -f "$RESULTS/riscv.json" ]; then
 	# A build that broke is a failed test, counted, not the end of the run.
-	printf '{"suites": {"riscv: riscv.sh": {"built, booted and ran the tests": "fail"}}, "notes": ["riscv.sh failed: see build/logs/riscv/"]}\n' \
-		> "$RESULTS/riscv.json"
+	"$TOP/scripts/verdict/results.py" fail "$RESULTS/riscv.json" "riscv: riscv.sh" \
+		"built, booted and ran the tests" "riscv.sh failed: see build/logs/riscv/"
 fi
 
 # kunit.py on x86_64, as a user would run the suites.  On riscv the same
@@ -152,8 +165,8 @@ kinds=(series)
 [ -n "$base_cached" ] || kinds+=(base)
 for k in "${kinds[@]}"; do
 	[ -f "$RESULTS/$k-vmx.json" ] ||
-		printf '{"suites": {"vmx: vm": {"booted and started the tests": "fail"}}, "notes": ["vmx: the %s VM did not run: see build/logs/%s-vmx/vmrun.log"]}\n' \
-			"$k" "$k" > "$RESULTS/$k-vmx.json"
+		"$TOP/scripts/verdict/results.py" fail "$RESULTS/$k-vmx.json" "vmx: vm" \
+			"booted and started the tests" "the $k VM did not run: see build/logs/$k-vmx/vmrun.log"
 done
 if [ -z "$base_cached" ]; then
 	cache_base "$RESULTS/base.json" "$base_json"
@@ -165,4 +178,6 @@ step "summary (base: $(cat "$BUILD/base.version"))"
 "$TOP/scripts/verdict/results.py" summary "$RESULTS/base.json,$RESULTS/base-vmx.json" \
 	"$RESULTS/series.json,$RESULTS/series-vmx.json" \
 	"$RESULTS/kunit-x86_64.json" "$RESULTS/riscv.json" \
-	--expect "$TOP"/scripts/verdict/expected/*.list | tee "$RESULTS/summary.txt"
+	--expect "$V"/expected/{svm,vmx,riscv,kunit-x86_64}.list \
+	--known "$V/known-failures.list" --skips "$V/expected-skips.list" \
+	--context run --json "$RESULTS/summary.json" | tee "$RESULTS/summary.txt"

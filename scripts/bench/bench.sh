@@ -42,7 +42,7 @@ STOUT=$BUILD/st-bench
 src=$BUILD/src
 
 step "check the Debian packages and the base"
-"$TOP/scripts/deps.sh"
+"$TOP/scripts/deps.sh" bench
 "$TOP/scripts/series/base.sh"
 need_cmd python3 qemu-system-x86_64
 base=$(cat "$BUILD/base.commit")

@@ -109,23 +109,17 @@ format_series() {
 	local tree=$1 base=$2 out=$3 cover
 	rm -rf "$out"
 	mkdir -p "$out"
+	# base-commit: only for a commit that exists upstream, i.e. of a KSRC
+	# tree; the Debian base's commit was made here from a tarball, and b4
+	# or a maintainer would look for it in vain.
+	local basearg=()
+	[ ! -L "$BUILD/base" ] || basearg=(--base="$base")
 	# A fixed abbreviation: git's default grows with the object count,
 	# which differs between a fresh base and a packed one.
 	git -C "$tree" -c core.abbrev=9 format-patch -q --no-signature --zero-commit \
-		--cover-letter --base="$base" -o "$out" "$base..HEAD" >/dev/null
+		--cover-letter "${basearg[@]}" -o "$out" "$base..HEAD" >/dev/null
 	cover=$(ls "$out"/0000-cover-letter.patch)
-	python3 - "$cover" "$TOP/cover-letter" "$BUILD/base.version" <<'PY'
-import sys
-cover, src, basever = sys.argv[1:4]
-lines = open(src).read().split('\n')
-subject = lines[0]
-body = '\n'.join(lines[2:]).rstrip('\n')
-body = body.replace('@BASE_VERSION@', open(basever).read().strip())
-text = open(cover).read()
-text = text.replace('*** SUBJECT HERE ***', subject)
-text = text.replace('*** BLURB HERE ***', body)
-open(cover, 'w').write(text)
-PY
+	"$TOP/scripts/series/cover.py" fill "$cover" "$TOP/cover-letter" "$BUILD/base.version"
 	(cd "$out" && ls [0-9]*.patch | grep -v '^0000-' > series)
 }
 

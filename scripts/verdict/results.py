@@ -20,6 +20,8 @@
         N skipped' line; exit status 1 if anything failed
   results.py complete RESULT.json
         exit status 0 if a VM's run is complete (what the base cache keeps)
+  results.py report RESULTS_DIR RESULTS.md
+        RESULTS.md from the summary, the step times and make bench's table
   results.py times TIMES.tsv
         the table of the steps' wall times (lib.sh's 'timed')
 
@@ -42,6 +44,7 @@ The verdict rules (summary):
 """
 
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -83,8 +86,13 @@ def tap_cases(lines):
         m = TAP.match(line)
         if not m or line.startswith(' '):
             continue
-        ok, num, desc, _, directive = m.groups()
-        name = desc.strip() or 'case %s' % num
+        ok, num, desc, comment, directive = m.groups()
+        name = desc.strip()
+        if not name and directive and directive.upper() == 'SKIP':
+            # "ok 2 # SKIP name: why", as ksft_test_result_skip() prints.
+            w = re.match(r'#\s*SKIP\s+([\w.-]+):', comment, re.I)
+            name = w.group(1) if w else ''
+        name = name or 'case %s' % num
         if ok == 'not ok':
             status = 'fail'
         elif directive and directive.upper() == 'SKIP':
@@ -113,8 +121,10 @@ def assertion(out):
         msg = []
         for l in out[i + 2:]:
             s = l.strip()
+            # The process line and the backtrace (with or without
+            # addr2line) are no part of the failure.
             if not s or s.startswith('pid=') or 'addr2line' in s or \
-                    re.match(r'^(0x[0-9a-f]+|\?\?|[\w.]+:\d+$)', s):
+                    re.match(r'^(\d+\s+)?0x[0-9a-f]+:|^\?\?|^[\w./-]+:\d+$', s):
                 continue
             if s.startswith('URN-') or TAP.match(s):
                 break
@@ -663,6 +673,74 @@ def cmd_complete(path):
     return 0
 
 
+def git(*args):
+    r = subprocess.run(['git'] + list(args), capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else ''
+
+
+def cmd_report(rdir, out):
+    """RESULTS.md from what make test and make bench left in RDIR.  It
+    replaces OUT only if git has OUT as it is (or OUT does not exist): a
+    hand edit is never overwritten."""
+    top = os.path.dirname(os.path.abspath(out))
+    head = git('-C', top, 'rev-parse', '--short=12', 'HEAD') or '?'
+    dirty = git('-C', top, 'status', '--porcelain', '--untracked-files=no',
+                '--', '.', ':(exclude)RESULTS.md')
+    lines = ['# Results', '',
+             'Written by `make test` and `make bench` (scripts/verdict/results.py '
+             'report); do not edit.', '']
+    version = os.path.join(os.path.dirname(rdir), 'base.version')
+    lines.append('- Project commit: %s%s' % (head, ' with uncommitted changes' if dirty else ''))
+    if os.path.exists(version):
+        lines.append('- Base: %s' % open(version).read().strip())
+    summary = os.path.join(rdir, 'summary.json')
+    if os.path.exists(summary):
+        sj = json.load(open(summary))
+        lines += ['- make test: **%s**' % sj['line'], '',
+                  '## Suites (pass/fail/skip)', '',
+                  '| suite | base | series |', '|---|---|---|']
+        lines += ['| %s | %s | %s |' % tuple(r) for r in sj['table']]
+        for title, kind in (('Failures', 'fail'), ('Known failures, the same on '
+                                                   'the base', 'known'),
+                            ('Expected skips', 'skip')):
+            rows = [v for v in sj['verdicts'] if v[2] == kind]
+            if rows:
+                lines += ['', '## %s' % title, '']
+                lines += ['- %s | %s: %s' % (n, c, why) for n, c, _, why in rows]
+        counters = sj.get('counters', {})
+        if any(counters.values()):
+            lines += ['', '## Counters', '']
+            for kernel in ('base', 'series'):
+                for n, v in sorted(counters.get(kernel, {}).items()):
+                    lines.append('- %s: %s: %s' % (kernel, n, v))
+    for name, title in (('times.txt', 'Wall time by step (minutes)'),
+                        ('bench.txt', 'make bench')):
+        path = os.path.join(rdir, name)
+        if os.path.exists(path):
+            lines += ['', '## %s' % title, '', '```'] + \
+                open(path).read().rstrip('\n').split('\n') + ['```']
+    text = '\n'.join(lines) + '\n'
+    built = os.path.join(rdir, 'RESULTS.md')
+    # What this tool wrote last time, and what git has: either may be
+    # replaced; anything else is somebody's edit.
+    last = os.path.join(os.path.dirname(rdir), '.results-md.sha256')
+    if os.path.exists(out):
+        have = hashlib.sha256(open(out, 'rb').read()).hexdigest()
+        ours = open(last).read().strip() if os.path.exists(last) else None
+        in_git = not git('-C', top, 'status', '--porcelain', '--',
+                         os.path.basename(out)) and \
+            git('-C', top, 'ls-files', os.path.basename(out))
+        if have != ours and not in_git:
+            open(built, 'w').write(text)
+            print('note: %s has changes that neither git nor this tool made: '
+                  'not replaced; the new one is %s' % (out, built))
+            return 0
+    open(built, 'w').write(text)
+    open(out, 'w').write(text)
+    open(last, 'w').write(hashlib.sha256(text.encode()).hexdigest() + '\n')
+    return 0
+
+
 def main(argv):
     args = argv[1:]
     if not args:
@@ -680,6 +758,8 @@ def main(argv):
     if cmd == 'fail' and len(args) == 4:
         cmd_fail(*args)
         return 0
+    if cmd == 'report' and len(args) == 2:
+        return cmd_report(*args)
     if cmd == 'complete' and len(args) == 1:
         return cmd_complete(args[0])
     if cmd == 'times' and len(args) == 1:

@@ -53,7 +53,7 @@ cp "$stout/init" "$root/init"
 cp "$out/lib/test_user_return_notifier.ko" "$root/modules/"
 echo /modules/test_user_return_notifier.ko > "$root/tests/modules"
 cp "$stout/user_return_notifier_test" "$root/tests/user_return_notifier/"
-printf "%s\n" user_return_notifier/user_return_notifier_test \
+printf "%s\n" "repeat=2 user_return_notifier/user_return_notifier_test" \
 	"load user_return_notifier/user_return_notifier_test" > "$root/tests/list"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$logdir/initramfs.cpio"
 

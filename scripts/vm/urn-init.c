@@ -136,6 +136,24 @@ static void on_alarm(int sig)
 {
 }
 
+/*
+ * Mark a test's start and end in the kernel log, so that results.py can
+ * tell which test a kernel message came during, and close the window of
+ * a warning a test expects even when the test died before closing it.
+ */
+static void kmsg(const char *what, const char *name)
+{
+	char line[600];
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	snprintf(line, sizeof(line), "urn-init: %s %s\n", what, name);
+	if (write(fd, line, strlen(line)) < 0)
+		fprintf(stderr, "urn-init: /dev/kmsg: %s\n", strerror(errno));
+	close(fd);
+}
+
 static int run(char *line, int timeout)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -302,10 +320,12 @@ int main(void)
 			snprintf(args, sizeof(args), "%s", test);
 			printf("URN-BEGIN %s\n", run_name);
 			fflush(stdout);
+			kmsg("begin", run_name);
 			if (load)
 				load_start();
 			rc = run(args, limit);
 			load_stop();
+			kmsg("end", run_name);
 			printf("URN-END %s rc=%d start=%.2f end=%.2f\n", run_name, rc,
 			       start, uptime());
 		}

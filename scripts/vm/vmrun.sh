@@ -123,7 +123,7 @@ else
 	cp "$kimg" "$iso/bzImage"
 	gzip -1 -c "$logdir/initramfs.cpio" > "$iso/initrd.gz"
 	printf 'default urn\nprompt 0\nlabel urn\n  kernel /bzImage\n  append initrd=/initrd.gz %s urn_end=bochs %s\n' \
-		"$cmdline reboot=t" "${KERNEL_ARGS:-}" > "$iso/isolinux/isolinux.cfg"
+		"$cmdline reboot=t clearcpuid=aperfmperf" "${KERNEL_ARGS:-}" > "$iso/isolinux/isolinux.cfg"
 	genisoimage -quiet -o "$logdir/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table -J -R "$iso" ||
 		die "genisoimage failed"
@@ -148,6 +148,9 @@ error: action=report
 info: action=ignore
 debug: action=ignore
 EOB
+	# Bochs' Haswell advertises APERF/MPERF without the MSRs: each tick's
+	# frequency sampling faults (and Bochs logs it); clearcpuid drops the
+	# feature, which saves some 5% of the VM's time.
 	# Bochs has no -no-reboot: the kernel reboots by triple fault
 	# (reboot=t, after a panic too: panic=-1), and a triple fault, which
 	# Bochs would take for a reset and boot the CD again, is a Bochs
