@@ -8,8 +8,9 @@
 # other, so that each build recompiles what its patch changes; then check
 # the whole series out again, unbuilt.  A patch that changes nothing
 # outside tools/, Documentation/ and MAINTAINERS leaves the kernel as the
-# prefix before it: its prefix takes that one's result instead of a build
-# that would do nothing.
+# prefix before it, and so does one that changes only another
+# architecture: its prefix takes that one's result instead of a build that
+# would do nothing.
 #
 # Results: build/bisect/HEAD's commit, a line per prefix "N pass|fail
 # built|same-kernel subject"; logs in build/logs/bisect/.  make run runs
@@ -40,7 +41,8 @@ for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
 	[ "$i" -lt "$n" ] || break
 	subject=$(git -C "$src" log -1 --format=%s "$c")
 	if git -C "$src" diff --quiet "$c^" "$c" -- . ':(exclude)tools' \
-		':(exclude)Documentation' ':(exclude)MAINTAINERS'; then
+		':(exclude)Documentation' ':(exclude)MAINTAINERS' \
+		':(exclude,glob)arch/[!x]*/**'; then
 		info "prefix $i/$n: $subject: the kernel of the prefix before"
 		echo "$i $prev same-kernel $subject" >> "$out/$head"
 		continue

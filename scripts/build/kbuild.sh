@@ -61,12 +61,31 @@ fragments=()
 fragments+=("$@")
 [ ${#fragments[@]} -gt 0 ] || die "kbuild.sh: no config fragment for $arch"
 
-step "configure ${out#$TOP/} ($arch)"
-# Always from scratch: kbuild rebuilds only what a changed option touches.
-kmake tinyconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"${fragments[@]}" >/dev/null
-kmake olddefconfig >/dev/null
+# The configuration depends on the Kconfig files, the fragments, the
+# architecture and the compiler (cc-option tests): when none of these
+# changed since the configuration in OUT was made, it is made again only
+# for nothing (some 25 s each time; the bisect builds many prefixes).
+# Otherwise from scratch: kbuild rebuilds only what a changed option
+# touches.
+config_key=$({ echo "$arch ${cross:-native} $src"; $cc --version | head -1
+	cat "${fragments[@]}"
+	git -C "$src" rev-parse -q --verify HEAD >/dev/null &&
+		git -C "$src" ls-files -s -- '*Kconfig*' 'arch/*/configs/tiny.config' \
+			'kernel/configs/tiny*.config' scripts/kconfig ||
+		find "$src" -name 'Kconfig*' -type f -print0 | sort -z | xargs -0 sha256sum
+	} | sha256sum | cut -c1-32)
+if [ -f "$out/.config" ] && [ "$(cat "$out/.urn-config-key" 2>/dev/null)" = "$config_key" ] &&
+   [ -z "$(git -C "$src" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+	step "configure ${out#$TOP/} ($arch): as it is, no Kconfig input changed"
+else
+	step "configure ${out#$TOP/} ($arch)"
+	rm -f "$out/.urn-config-key"
+	kmake tinyconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+		"${fragments[@]}" >/dev/null
+	kmake olddefconfig >/dev/null
+	echo "$config_key" > "$out/.urn-config-key"
+fi
 # A fragment line that did not stick is a config error, not a detail.
 missing=$(config_missing "$out/.config" "${fragments[@]}")
 # A prefix of the series lacks the options of later patches: bisect builds
