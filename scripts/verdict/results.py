@@ -124,7 +124,7 @@ def assertion(out):
             # The process line and the backtrace (with or without
             # addr2line) are no part of the failure.
             if not s or s.startswith('pid=') or 'addr2line' in s or \
-                    re.match(r'^(\d+\s+)?0x[0-9a-f]+:|^\?\?|^[\w./-]+:\d+$', s):
+                    re.match(r'^(\d+\s+)?(0x[0-9a-f]+:|\(inlined by\) )|^\?\?|^[\w./-]+:\d+$', s):
                 continue
             if s.startswith('URN-') or TAP.match(s):
                 break
@@ -151,7 +151,7 @@ def rc_text(rc):
         return 'stopped with the VM'
     if rc == KILLED:
         return 'timed out'
-    if rc > 128:
+    if 128 < rc <= 128 + 64:
         return 'killed by signal %d' % (rc - 128)
     return 'exit status %d' % rc
 
@@ -191,15 +191,16 @@ def record(res, prog, rc, out):
                 l.strip() for l in out[-3:])[:200]))
         else:
             suite[name] = 'fail'
-            ssig[name] = assertion(out) or (failed and normalize(failed[0])) \
-                or rc_text(rc)
+            ssig[name] = (rc in (None, KILLED) and rc_text(rc)) or assertion(out) \
+                or (failed and normalize(failed[0])) or rc_text(rc)
             notes.append('%s: %s: %s' % (prog, rc_text(rc), ssig[name]))
         return
     for case, status in cases.items():
         suite['%s: %s' % (name, case)] = status
         if status == 'fail':
             ssig['%s: %s' % (name, case)] = tap_failure(out, case)
-    if rc != 0 and rc != KSFT_SKIP and 'fail' not in cases.values():
+    if rc != 0 and rc != KSFT_SKIP and ('fail' not in cases.values() or
+                                        rc in (None, KILLED)):
         suite['%s: exit status' % name] = 'fail'
         ssig['%s: exit status' % name] = assertion(out) or rc_text(rc)
         notes.append('%s: %s' % (prog, rc_text(rc)))
@@ -221,7 +222,7 @@ def parse_tests(path, res):
     if not os.path.exists(path):
         res['notes'].append('no tests.log: the VM did not start')
         return
-    current, out, done, boots = None, [], False, 0
+    current, out, done, boots, cut = None, [], False, 0, set()
     for line in open(path, errors='replace').read().splitlines():
         line = line.rstrip('\r')
         if line.startswith('URN-BOOT '):
@@ -236,6 +237,7 @@ def parse_tests(path, res):
                     ' while %s ran' % current if current else ''))
             if current:
                 record(res, current, None, out)
+                cut.add(current)
                 current = None
         m = re.match(r'URN-MODULE-(OK|FAILED) (\S+?):?(\s|$)', line)
         if m:
@@ -248,7 +250,8 @@ def parse_tests(path, res):
             continue
         if line.startswith('URN-END ') and current:
             rc = int(re.search(r'rc=(\d+)', line).group(1))
-            record(res, current, rc, out)
+            if current not in cut:
+                record(res, current, rc, out)
             current = None
             continue
         if line.startswith('URN-DONE'):
@@ -565,8 +568,10 @@ def verdicts(base, series, expect, known, skips):
                                  'known-failure list does not name it')
             else:
                 out[(log, l)] = ('fail', 'a splat the base does not print')
-        if not lines:
-            out[(log, 'no WARNING, BUG or lockdep splat')] = ('pass', '')
+        new = [l for l in lines if l not in old]
+        out[(log, 'no WARNING, BUG or lockdep splat that the base has not')] = \
+            ('fail', '%d splat(s) the base does not print' % len(new)) if new \
+            else ('pass', '')
     return out
 
 
@@ -618,7 +623,10 @@ def cmd_summary(base_paths, series_paths, extra, expect, known, skips,
         for l in skipped:
             print('  ' + l)
     for r in known_rows:
-        if not any(n == r[0] and fnmatch.fnmatchcase(c, r[1]) and verdict == 'known'
+        # A splat's verdict is keyed by its line, matched by the signature.
+        if not any(n == r[0] and verdict == 'known' and
+                   (fnmatch.fnmatchcase(c, r[2]) if r[1] == 'splat'
+                    else fnmatch.fnmatchcase(c, r[1]))
                    for (n, c), (verdict, _) in v.items()):
             print('note: a known failure did not occur (remove it from the list?): '
                   '%s | %s' % (r[0], r[1]))
@@ -663,6 +671,8 @@ def cmd_complete(path):
     once, reached the end of its list, and no test timed out or stopped
     with the VM.  Only such a run of the base goes into the cache."""
     res = load(path)
+    if not any(n.endswith('vm') for n in res['suites']):
+        return 1
     for n, cases in res['suites'].items():
         if n.endswith('vm') and (cases.get('reached the end of its test list') != 'pass'
                                  or cases.get('booted once') != 'pass'):
