@@ -69,7 +69,7 @@ am_series "$src" "$BUILD/out/patches" ||
 	die "the series does not apply to the base (build/src shows where)"
 "$TOP/scripts/build/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-series" "$FRAGMENT"
 check_config "$BUILD/k-bench-series"
-"$TOP/scripts/build/selftests.sh" "$src" "$BUILD/k-bench-series" "$STOUT"
+"$TOP/scripts/build/selftests.sh" "$src" "$STOUT"
 [ -x "$STOUT/$TEST" ] || die "${STOUT#$TOP/}/$TEST was not built"
 
 mkdir -p "$BUILD/logs"
