@@ -25,6 +25,9 @@ unset ARCH SUBARCH CROSS_COMPILE LLVM LLVM_IAS KBUILD_OUTPUT KCONFIG_CONFIG \
 # or compare (diff.orderFile, format.signOff, ...) give the same result
 # for everyone.
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+# And no automatic gc: git runs it in the background, where it would hold
+# the lock below (fd 9) after the target ended.
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.auto GIT_CONFIG_VALUE_0=0
 
 # A build/ or cache that another user made (a run as root, typically) is
 # theirs: say so, instead of failing half way on a permission.
@@ -95,11 +98,12 @@ series_dirs() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/series.conf"
 }
 
-# generated_tree DIR COMMIT: make DIR a clone of the base checked out at
-# COMMIT, with nothing else in it.  DIR is a tree the project made (it
-# holds .urn-generated) or does not exist: anything else is not touched.
+# generated_tree DIR COMMIT [FROM]: make DIR a clone of the base (or of
+# FROM, a tree made from it, for its commits) checked out at COMMIT, with
+# nothing else in it.  DIR is a tree the project made (it holds
+# .urn-generated) or does not exist: anything else is not touched.
 generated_tree() {
-	local dir=$1 commit=$2
+	local dir=$1 commit=$2 from=${3:-$BUILD/base}
 	if [ -d "$dir/.git" ]; then
 		[ -f "$dir/.urn-generated" ] ||
 			die "$dir is not a tree that the project made; it will not touch it"
@@ -111,8 +115,10 @@ generated_tree() {
 		# KSRC tree with all of Linux's history, only what the base
 		# commit needs is ever copied (make tree's repack).
 		git init -q "$dir"
-		(cd "$BUILD/base" && cd "$(git rev-parse --git-common-dir)/objects" && pwd -P) \
+		(cd "$from" && cd "$(git rev-parse --git-common-dir)/objects" && pwd -P) \
 			> "$dir/.git/objects/info/alternates"
+		# FROM borrows the base's objects in turn: so does DIR.
+		cat "$from/.git/objects/info/alternates" >> "$dir/.git/objects/info/alternates" 2>/dev/null || tru"
 		touch "$dir/.urn-generated"
 		echo /.urn-generated >> "$dir/.git/info/exclude"
 	fi

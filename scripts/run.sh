@@ -57,7 +57,7 @@ info "$(git -C "$src" rev-list --count "$base..HEAD") patches applied"
 # both kernels, so the base column also shows the tests the series adds.
 # From a checkout of their own, so that they build beside the kernels.
 step "build the selftests of the series, in the background"
-generated_tree "$BUILD/st-src" "$series"
+generated_tree "$BUILD/st-src" "$series" "$src"
 rm -rf "$BUILD/st"
 timed "selftests" "$TOP/scripts/build/selftests.sh" "$BUILD/st-src" "$BUILD/st" \
 	> "$LOGS/selftests.log" 2>&1 &

@@ -26,6 +26,9 @@ def lines(path, other_base):
                 continue
             line = BASE.sub('<base>', line)
         out.append(line)
+    # base-commit: comes after a blank line of its own.
+    while other_base and out and out[-1] == '':
+        out.pop()
     return out
 
 
