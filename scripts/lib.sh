@@ -117,8 +117,6 @@ generated_tree() {
 		git init -q "$dir"
 		(cd "$from" && cd "$(git rev-parse --git-common-dir)/objects" && pwd -P) \
 			> "$dir/.git/objects/info/alternates"
-		# FROM borrows the base's objects in turn: so does DIR.
-		cat "$from/.git/objects/info/alternates" >> "$dir/.git/objects/info/alternates" 2>/dev/null || tru"
 		touch "$dir/.urn-generated"
 		echo /.urn-generated >> "$dir/.git/info/exclude"
 	fi
