@@ -174,27 +174,6 @@ def record(res, prog, rc, out):
         if m:
             res['counters']['hlt step-overs'] = \
                 res['counters'].get('hlt step-overs', 0) + int(m.group(1))
-    if sname == 'kvm selftests':
-        # Upstream programs are compared with the base as a whole.  A
-        # program that skipped a case did not pass it; one that failed a
-        # case failed, whatever its exit status.
-        skipped = [l.strip() for l in out if 'skip' in tap_cases([l]).values()]
-        failed = [l.strip() for l in out if 'fail' in tap_cases([l]).values()]
-        if rc == 0 and not failed and skipped:
-            suite[name] = 'skip'
-            notes.append('%s: %s' % (prog, '; '.join(skipped)))
-        elif rc == 0 and not failed:
-            suite[name] = 'pass'
-        elif rc == KSFT_SKIP and not failed:
-            suite[name] = 'skip'
-            notes.append('%s: skipped: %s' % (prog, ' '.join(
-                l.strip() for l in out[-3:])[:200]))
-        else:
-            suite[name] = 'fail'
-            ssig[name] = (rc in (None, KILLED) and rc_text(rc)) or assertion(out) \
-                or (failed and normalize(failed[0])) or rc_text(rc)
-            notes.append('%s: %s: %s' % (prog, rc_text(rc), ssig[name]))
-        return
     for case, status in cases.items():
         suite['%s: %s' % (name, case)] = status
         if status == 'fail':
@@ -204,8 +183,14 @@ def record(res, prog, rc, out):
         suite['%s: exit status' % name] = 'fail'
         ssig['%s: exit status' % name] = assertion(out) or rc_text(rc)
         notes.append('%s: %s' % (prog, rc_text(rc)))
+    # A program without test points is one case: it passed, skipped or
+    # failed (above: its exit status, with its assertion as signature).
     if not cases and rc == KSFT_SKIP:
         suite[name] = 'skip'
+        notes.append('%s: skipped: %s' % (prog, ' '.join(
+            l.strip() for l in out[-3:])[:200]))
+    elif not cases and rc == 0:
+        suite[name] = 'pass'
 
 
 def new_result():

@@ -69,7 +69,17 @@ mod_paths() {
 	for d in $deps; do mod_paths "$(basename "$d" .ko | tr - _)"; done
 	echo "${moddir#$root}/${f%%:*}"
 }
+# STI's interrupt shadow: QEMU lost it across VMRUN until 9.1 ("target/i386:
+# fix INHIBIT_IRQ/TF/RF handling for VMRUN", June 2024); the KVM test
+# allows for it only where told (-H).
+shadow_lost=
+if [ "$EMU" = qemu ]; then
+	qv=$(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' | head -1)
+	read -r qmaj qmin <<< "${qv:-0 0}"
+	[ "$qmaj" -gt 9 ] || { [ "$qmaj" -eq 9 ] && [ "$qmin" -ge 1 ]; } || shadow_lost=-H
+fi
 while read -r t args; do
+	args=${args//@SHADOW_LOST@/$shadow_lost}
 	pre=
 	# Prefixes that urn-init.c reads: load, limit=N, repeat=N.
 	while [[ "$t" = load || "$t" =~ ^(limit|repeat)=[1-9][0-9]*$ ]]; do
