@@ -114,7 +114,7 @@ wait "$st_pid" || { tail -20 "$LOGS/selftests.log" >&2; die "the selftests did n
 bg_pids=()
 vmx() { # vmx KIND: boot build/k-KIND under Bochs, results in KIND-vmx.json
 	mkdir -p "$LOGS/$1-vmx"
-	EMU=bochs "$TOP/scripts/vm/vmrun.sh" "$BUILD/k-$1" "$BUILD/st" "$LOGS/$1-vmx" \
+	EMU=bochs "$TOP/scripts/vm/vmrun.sh" "$BUILD/k-$1" "$BUILD/st/install" "$LOGS/$1-vmx" \
 		"$TOP/scripts/vm/vmx.list" 2> "$LOGS/$1-vmx/vmrun.log"
 	"$V/results.py" parse "$LOGS/$1-vmx" "$src" "$RESULTS/$1-vmx.json" "vmx: " paired
 }
@@ -133,7 +133,7 @@ bg_pids+=($!)
 
 svm() { # svm KIND: boot build/k-KIND under QEMU, results in KIND.json
 	mkdir -p "$LOGS/$1"
-	"$TOP/scripts/vm/vmrun.sh" "$BUILD/k-$1" "$BUILD/st" "$LOGS/$1" "$TOP/scripts/vm/svm.list"
+	"$TOP/scripts/vm/vmrun.sh" "$BUILD/k-$1" "$BUILD/st/install" "$LOGS/$1" "$TOP/scripts/vm/svm.list"
 	"$V/results.py" parse "$LOGS/$1" "$src" "$RESULTS/$1.json" "" paired
 }
 if [ -z "$base_cached" ]; then

@@ -36,7 +36,7 @@ BENCH_BOOTS=${BENCH_BOOTS:-2}
 BENCH_EMUS=${BENCH_EMUS:-qemu bochs}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
 FRAGMENT=$TOP/scripts/build/x86-bench.config
-TEST=kvm/x86/user_return_msrs_test
+TEST=kvm/user_return_msrs_test
 OUT=$BUILD/o-bench
 STOUT=$BUILD/st-bench
 src=$BUILD/src
@@ -70,7 +70,7 @@ am_series "$src" "$BUILD/out/patches" ||
 "$TOP/scripts/build/kbuild.sh" "$src" "$OUT" "$BUILD/k-bench-series" "$FRAGMENT"
 check_config "$BUILD/k-bench-series"
 "$TOP/scripts/build/selftests.sh" "$src" "$STOUT"
-[ -x "$STOUT/$TEST" ] || die "${STOUT#$TOP/}/$TEST was not built"
+[ -x "$STOUT/install/$TEST" ] || die "${STOUT#$TOP/}/install/$TEST was not built"
 
 mkdir -p "$BUILD/logs"
 for emu in $BENCH_EMUS; do
@@ -95,7 +95,7 @@ for kernel in base series; do
 		log=$BUILD/logs/bench-$emu-$kernel-$boot
 		mkdir -p "$log"
 		env "${vm_env[@]}" TEST_TIMEOUT=900 \
-			"$TOP/scripts/vm/vmrun.sh" "$kart" "$STOUT" "$log" "$list"
+			"$TOP/scripts/vm/vmrun.sh" "$kart" "$STOUT/install" "$log" "$list"
 		grep -q '^URN-DONE' "$log/tests.log" ||
 			die "the $kernel VM did not finish: see ${log#$TOP/}/"
 		n=$(grep -c "^URN-END $TEST rc=0 " "$log/tests.log" || true)

@@ -6,8 +6,8 @@
 # Build, statically linked, the KVM selftests of SRC and the selftests the
 # series adds, against SRC's own UAPI headers (headers_install, which needs
 # no configured kernel), so that the build does not wait for a kernel.
-# Binaries go to OUT/<dir>/...; ftracetest and its cases are copied, as
-# the scripts they are.  The source tree is not written to.
+# The installed tree (what the VMs run) is OUT/install; the objects are in
+# OUT/build.  The source tree is not written to.
 
 . "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=selftests
@@ -25,26 +25,18 @@ rm -rf "$out/hdr"
 make -s -C "$src" O="$out/hdr-o" ARCH=x86 INSTALL_HDR_PATH="$out/hdr" \
 	headers_install >/dev/null || die "headers_install failed in ${src#$TOP/}"
 
-# Directories under tools/testing/selftests that are built: KVM, and ours
-# where the tree has them.
-dirs="kvm"
+# As a kernel developer installs them (make -C tools/testing/selftests
+# TARGETS=... install): KVM's, the ftrace tests (the series adds a case)
+# and ours, with run_kselftest.sh and kselftest-list.txt, so that the VMs
+# can run them with the standard runner too.  KVM's install puts the x86
+# tests at the top of kvm/.
+targets="kvm ftrace"
 for d in user_return_notifier; do
-	[ -d "$src/tools/testing/selftests/$d" ] && dirs="$dirs $d"
+	[ -d "$src/tools/testing/selftests/$d" ] && targets="$targets $d"
 done
-
-for d in $dirs; do
-	step "build selftests/$d"
-	mkdir -p "$out/$d"
-	make -s -C "$src/tools/testing/selftests/$d" -j"$JOBS" ARCH=x86_64 \
-		CC="$cc" OUTPUT="$out/$d" \
-		KHDR_INCLUDES="-isystem $out/hdr/include" >"$out/$d.log" 2>&1 ||
-		{ tail -30 "$out/$d.log" >&2; die "building selftests/$d failed (log: ${out#$TOP/}/$d.log)"; }
-done
-
-# Test scripts are not built; the series' own go next to the binaries.
-for f in kvm/x86/user_return_msrs_reload_test.sh; do
-	[ ! -f "$src/tools/testing/selftests/$f" ] ||
-		install -m 755 "$src/tools/testing/selftests/$f" "$out/$f"
-done
-rm -rf "$out/ftrace"
-cp -r "$src/tools/testing/selftests/ftrace" "$out/ftrace"
+step "build and install selftests: $targets"
+rm -rf "$out/install"
+make -C "$src/tools/testing/selftests" -j"$JOBS" ARCH=x86_64 TARGETS="$targets" \
+	CC="$cc" KHDR_INCLUDES="-isystem $out/hdr/include" O="$out/build" \
+	INSTALL_PATH="$out/install" install > "$out/build.log" 2>&1 ||
+	{ tail -30 "$out/build.log" >&2; die "building the selftests failed (log: ${out#$TOP/}/build.log)"; }

@@ -102,6 +102,16 @@ while read -r t args; do
 		case $t in
 		# ftracetest runs the test cases of its own folder.
 		ftrace/*) cp -r "$stout/ftrace/." "$root/tests/ftrace/" ;;
+		# The kselftest runner, its library and list, and for each
+		# "-t COLLECTION:TEST" the test and its collection's settings.
+		run_kselftest.sh)
+			cp -r "$stout/run_kselftest.sh" "$stout/kselftest" "$stout/kselftest-list.txt" "$root/tests/"
+			for a in $args; do
+				[[ $a = *:* ]] || continue
+				mkdir -p "$root/tests/${a%%:*}"
+				cp "$stout/${a%%:*}/${a#*:}" "$root/tests/${a%%:*}/"
+				[ ! -f "$stout/${a%%:*}/settings" ] || cp "$stout/${a%%:*}/settings" "$root/tests/${a%%:*}/"
+			done ;;
 		*) cp "$stout/$t" "$root/tests/$t" ;;
 		esac
 		echo "$pre$t${args:+ $args}" >> "$root/tests/list"

@@ -33,7 +33,10 @@ LOGS = os.path.join(HERE, 'logs')
 KNOWN = os.path.join(VERDICT, 'known-failures.list')
 SKIPS = os.path.join(VERDICT, 'expected-skips.list')
 EXPECTED = os.path.join(VERDICT, 'expected')
-NESTED = 'x86/nested_exceptions_test'
+NESTED = 'nested_exceptions_test'
+# A program that exits non-zero (4 is a skip) without a failed test point:
+# the case "PROGRAM: exit status", its signature the assertion.
+NESTED_EXIT = NESTED + ': exit status'
 NESTED_SIG = ('x86/nested_exceptions_test.c:85: ctrl->exit_info_1 == error_code'
               ' :: 0xc2 != 0x62 (ctrl->exit_info_1 != error_code)')
 PAIRED_SPLAT_CASE = 'no WARNING, BUG or lockdep splat that the base has not'
@@ -125,14 +128,16 @@ class Rules(Case):
 
     # a. A failure the base shares, with the same signature, that the
     # known-failure list names: known, not counted as failed (here the
-    # base ran without addr2line and another pid).
+    # base ran without addr2line and another pid).  The assertion of a
+    # program without test points fails its case "PROGRAM: exit status".
     def test_known_failure_same_signature_on_base_is_known(self):
         base, _ = self.parse('nested-base')
         series, res = self.parse('nested-series')
-        self.assertEqual(res['suites']['kvm selftests'][NESTED], 'fail')
+        self.assertEqual(res['suites']['kvm selftests'],
+                         {NESTED_EXIT: 'fail', 'tsc_msrs_test': 'pass'})
         rc, text, v, data = self.summary(base, series, known=[KNOWN], skips=[SKIPS])
-        self.assertEqual(v[('kvm selftests', NESTED)][0], 'known', text)
-        self.assertIn('QEMU', v[('kvm selftests', NESTED)][1])   # the list's reason
+        self.assertEqual(v[('kvm selftests', NESTED_EXIT)][0], 'known', text)
+        self.assertIn('QEMU', v[('kvm selftests', NESTED_EXIT)][1])   # the list's reason
         self.assertEqual(data['totals']['fail'], 0, text)
         self.assertEqual(data['totals']['known'], 1, text)
         self.assertNotIn('FAILED:', text)
@@ -145,11 +150,11 @@ class Rules(Case):
     def test_failure_with_other_message_than_base_fails(self):
         base, b = self.parse('nested-base')
         series, s = self.parse('nested-other-message')
-        self.assertNotEqual(b['signatures']['kvm selftests'][NESTED],
-                            s['signatures']['kvm selftests'][NESTED])
+        self.assertNotEqual(b['signatures']['kvm selftests'][NESTED_EXIT],
+                            s['signatures']['kvm selftests'][NESTED_EXIT])
         rc, text, v, _ = self.summary(base, series,
                                       known=[log('nested-other-message', 'known-glob.list')])
-        verdict, why = v[('kvm selftests', NESTED)]
+        verdict, why = v[('kvm selftests', NESTED_EXIT)]
         self.assertEqual(verdict, 'fail', text)
         self.assertIn('another way', why)
         self.assertIn('0xc3 != 0x62', why)
@@ -157,7 +162,7 @@ class Rules(Case):
         # The glob does fit both: the same message on both sides is known.
         rc, text, v, _ = self.summary(series, series,
                                       known=[log('nested-other-message', 'known-glob.list')])
-        self.assertEqual(v[('kvm selftests', NESTED)][0], 'known', text)
+        self.assertEqual(v[('kvm selftests', NESTED_EXIT)][0], 'known', text)
 
     # c. Base and series fail the same way, but the known-failure list
     # does not name the failure: failed.
@@ -166,7 +171,7 @@ class Rules(Case):
         series, _ = self.parse('nested-series')
         for known in ([log('nested-other-message', 'empty.list')], []):
             rc, text, v, data = self.summary(base, series, known=known)
-            verdict, why = v[('kvm selftests', NESTED)]
+            verdict, why = v[('kvm selftests', NESTED_EXIT)]
             self.assertEqual(verdict, 'fail', text)
             self.assertIn('does not name it', why)
             self.assertEqual(data['totals']['known'], 0)
@@ -179,21 +184,21 @@ class Rules(Case):
         other, _ = self.parse('nested-other-message')
         for b in (other, base):
             rc, text, v, data = self.summary(b, other, known=[KNOWN], skips=[SKIPS])
-            self.assertEqual(v[('kvm selftests', NESTED)][0], 'fail', text)
+            self.assertEqual(v[('kvm selftests', NESTED_EXIT)][0], 'fail', text)
             self.assertEqual(data['totals']['known'], 0, text)
             self.assertEqual(rc, 1)
-            self.assertIn('FAILED: kvm selftests | %s:' % NESTED, text)
+            self.assertIn('FAILED: kvm selftests | %s:' % NESTED_EXIT, text)
 
     # e. A case that passes on the base and fails, or does not run, with
     # the series: a regression, failed.
     def test_regression_pass_on_base_fail_or_missing_with_series(self):
         rc, text, v, data = self.summary(log('regression', 'base.json'),
                                          log('regression', 'series.json'))
-        self.assertEqual(v[('kvm selftests', 'x86/tsc_msrs_test')], ('pass', ''))
-        verdict, why = v[('kvm selftests', 'x86/cpuid_test')]
+        self.assertEqual(v[('kvm selftests', 'tsc_msrs_test')], ('pass', ''))
+        verdict, why = v[('kvm selftests', 'cpuid_test')]
         self.assertEqual(verdict, 'fail')
         self.assertIn('passes on the base', why)
-        self.assertEqual(v[('kvm selftests', 'x86/hwcr_msr_test')][0], 'fail')
+        self.assertEqual(v[('kvm selftests', 'hwcr_msr_test')][0], 'fail')
         ftrace = ('selftests/ftrace',
                   'ftracetest: Kprobe on ftrace enabled again calls its handler')
         self.assertEqual(v[ftrace][0], 'fail', text)
@@ -249,15 +254,32 @@ class Rules(Case):
         self.assertEqual(verdict, 'fail', text)
         self.assertIn('no expected-skip line', why)
         self.assertEqual(rc, 1)
+        # A KVM selftest that exits 4 without test points skips its one
+        # case "PROGRAM", which the list names.
+        r = results.new_result()
+        results.record(r, 'kvm/vmx_msrs_test', results.KSFT_SKIP,
+                       ['1..0 # SKIP - Requirement not met: kvm_cpu_has(X86_FEATURE_VMX)'])
+        self.assertEqual(r['suites']['kvm selftests'], {'vmx_msrs_test': 'skip'})
+        p = self.write_json('kvm-skip.json', r)
+        rc, text, v, _ = self.summary(p, p, skips=[SKIPS])
+        self.assertEqual(v[('kvm selftests', 'vmx_msrs_test')][0], 'skip', text)
+        self.assertEqual(rc, 0, text)
 
-    # h. A KVM selftest that prints "not ok" fails, whatever its exit status.
+    # h. A KVM selftest that prints "not ok N x" fails its case
+    # "PROGRAM: x", whatever its exit status (here 0).
     def test_kvm_program_not_ok_with_exit_status_0_fails(self):
+        prog = 'userspace_msr_exit_test'
+        deny = prog + ': msr_filter_deny'
         out, res = self.parse('kvm-not-ok-exit-0')
-        self.assertEqual(res['suites']['kvm selftests']['x86/userspace_msr_exit_test'], 'fail')
+        self.assertEqual(res['suites']['kvm selftests'],
+                         {prog + ': msr_filter_allow': 'pass', deny: 'fail',
+                          prog + ': msr_permission_bitmap': 'pass'})
         self.assertIn('not ok 2 msr_filter_deny',
-                      res['signatures']['kvm selftests']['x86/userspace_msr_exit_test'])
-        rc, text, v, _ = self.summary(out, out)
-        self.assertEqual(v[('kvm selftests', 'x86/userspace_msr_exit_test')][0], 'fail')
+                      res['signatures']['kvm selftests'][deny])
+        rc, text, v, data = self.summary(out, out)
+        self.assertEqual(v[('kvm selftests', deny)][0], 'fail', text)
+        self.assertEqual(v[('kvm selftests', prog + ': msr_filter_allow')], ('pass', ''))
+        self.assertIn('FAILED: kvm selftests | %s:' % deny, text)
         self.assertEqual(rc, 1)
 
     # i. "not ok N ... # SKIP" is a failure, not a skip; "ok N # SKIP
@@ -274,7 +296,11 @@ class Rules(Case):
         self.assertEqual(res['suites']['selftests/user_return_notifier'],
                          {'user_return_notifier_test: fires_once_on_arming_cpu (2 cpus)': 'pass',
                           'user_return_notifier_test: fires_after_sleep': 'fail'})
-        self.assertEqual(res['suites']['kvm selftests']['x86/user_return_msrs_test'], 'fail')
+        # The same in a KVM selftest that exits 0: its case fails.
+        self.assertEqual(res['suites']['kvm selftests'],
+                         {"user_return_msrs_test: exit to user space, values equal "
+                          "to the host's": 'pass',
+                          'user_return_msrs_test: case 2': 'fail'})
 
     # j. The KVM_BUG_ON() warning user_return_msrs_test causes on purpose
     # is no splat between its two lines; after the test died (urn-init's
@@ -313,15 +339,20 @@ class Rules(Case):
         self.assertEqual(vm['booted once'], 'fail')
         self.assertEqual(vm['booted and started the tests'], 'pass')
         kvm = res['suites']['kvm selftests']
-        self.assertEqual(kvm['x86/user_return_msrs_test'], 'fail')
-        self.assertEqual(res['signatures']['kvm selftests']['x86/user_return_msrs_test'],
+        urm = 'user_return_msrs_test'
+        self.assertEqual(kvm[urm + ': exit status'], 'fail')
+        self.assertEqual(res['signatures']['kvm selftests'][urm + ': exit status'],
                          'stopped with the VM')
-        self.assertEqual(kvm['x86/tsc_msrs_test'], 'pass')
-        self.assertTrue(any('booted again while kvm/x86/user_return_msrs_test ran' in n
+        # The first run's test point; not the second run's.
+        self.assertEqual(kvm[urm + ": exit to user space, values equal to the host's"], 'pass')
+        self.assertNotIn(urm + ': a failed MSR load stops the VM', kvm)
+        self.assertNotIn(urm, kvm)
+        self.assertEqual(kvm['tsc_msrs_test'], 'pass')
+        self.assertTrue(any('booted again while kvm/user_return_msrs_test ran' in n
                             for n in res['notes']), res['notes'])
         rc, text, v, _ = self.summary(out, out)
         self.assertEqual(v[('vm', 'booted once')][0], 'fail')
-        self.assertEqual(v[('kvm selftests', 'x86/user_return_msrs_test')][0], 'fail')
+        self.assertEqual(v[('kvm selftests', urm + ': exit status')][0], 'fail')
         self.assertEqual(rc, 1)
 
     # m. A splat of the series that the base does not print fails; one
@@ -373,13 +404,13 @@ class Rules(Case):
             files[k + '-vmx']['splats'] = {'vmx: kernel log': boot}
             # The known failure of the QEMU VM, the same on both kernels.
             files[k]['suites'].setdefault('kvm selftests', {}).update(
-                {'x86/msrs_test': 'fail', 'x86/tsc_msrs_test': 'pass'})
-            files[k]['signatures']['kvm selftests'] = {'x86/msrs_test': (
+                {'msrs_test: exit status': 'fail', 'tsc_msrs_test': 'pass'})
+            files[k]['signatures']['kvm selftests'] = {'msrs_test: exit status': (
                 'x86/msrs_test.c:105: val == want :: Wanted 0x56789000 from '
                 'RDMSR(0x175), got 0x123456789000')}
             files[k + '-vmx']['suites'].setdefault('vmx: kvm selftests', {})[
-                'x86/msrs_test'] = 'pass'
-        files['series']['suites']['kvm selftests']['x86/vmx_msrs_test'] = 'skip'
+                'msrs_test'] = 'pass'
+        files['series']['suites']['kvm selftests']['vmx_msrs_test'] = 'skip'
         files['series']['suites']['selftests/user_return_notifier'][
             'user_return_msr_test: rdpid_restored_on_each_cpu'] = 'skip'
         paths = {k: self.write_json(k + '.json', r) for k, r in files.items()}
@@ -415,7 +446,7 @@ class Rules(Case):
                 out, res = self.parse(situation, prefix)
                 self.assertEqual(complete(out), 1, (situation, prefix, res))
         out, res = self.parse('timed-out')
-        self.assertEqual(res['signatures']['kvm selftests']['x86/xapic_state_test'],
+        self.assertEqual(res['signatures']['kvm selftests']['xapic_state_test: exit status'],
                          'timed out')
         failed = self.fresh('fail.json')
         self.main('fail', failed, 'vmx: vm', 'booted and started the tests', 'no VM')
@@ -478,7 +509,14 @@ class Rules(Case):
         self.assertNotEqual(other, base)
         # The same through parse, and in a TAP program's exit status case.
         _, res = self.parse('nested-series')
-        self.assertEqual(res['signatures']['kvm selftests'][NESTED], NESTED_SIG)
+        self.assertEqual(res['signatures']['kvm selftests'][NESTED_EXIT], NESTED_SIG)
+        r = results.new_result()
+        results.record(r, 'kvm/' + NESTED, 254,
+                       ['TAP version 13', '1..2', 'ok 1 first'] +
+                       program_output('nested-other-message'))
+        self.assertEqual(r['suites']['kvm selftests'],
+                         {NESTED + ': first': 'pass', NESTED_EXIT: 'fail'})
+        self.assertEqual(r['signatures']['kvm selftests'][NESTED_EXIT], other)
         self.assertIsNone(results.assertion(['ok 1 x', 'URN-END x rc=0']))
 
     # r. report writes RESULTS.md; it replaces its own last output and
@@ -522,7 +560,7 @@ class Rules(Case):
             self.assertIn('- make test: **1 passed, 3 failed, 0 skipped, 0 known failures**', first)
             self.assertIn('- Base: Linux 7.3.4', first)
             self.assertIn('## Failures', first)
-            self.assertIn('kvm selftests | x86/cpuid_test', first)
+            self.assertIn('kvm selftests | cpuid_test', first)
             self.assertEqual(read(os.path.join(rdir, 'RESULTS.md')), first)
 
             # Its own last output (not in git): replaced.
