@@ -115,11 +115,12 @@ generated_tree() {
 		# KSRC tree with all of Linux's history, only what the base
 		# commit needs is ever copied (make tree's repack).
 		git init -q "$dir"
-		(cd "$from" && cd "$(git rev-parse --git-common-dir)/objects" && pwd -P) \
-			> "$dir/.git/objects/info/alternates"
 		touch "$dir/.urn-generated"
 		echo /.urn-generated >> "$dir/.git/info/exclude"
 	fi
+	# Anew each time: FROM may be another tree than when DIR was made.
+	(cd "$from" && cd "$(git rev-parse --git-common-dir)/objects" && pwd -P) \
+		> "$dir/.git/objects/info/alternates"
 	git -C "$dir" checkout -q -f --detach "$commit"
 	git -C "$dir" clean -q -f -d -x -e /.urn-generated
 }
