@@ -43,9 +43,9 @@ step "summary (base: $(cat "$BUILD/base.version"))"
 set +e
 "$V/results.py" summary "$R/base.json,$R/base-vmx.json" \
 	"$R/series.json,$R/series-vmx.json" \
-	"$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" "$R/tooling.json" \
-	"$R/verdict.json" \
-	--expect "$V"/expected/{svm,vmx,riscv,kunit-x86_64,tooling,check,verdict}.list \
+	"$R/series-vmx-efer.json" "$R/kunit-x86_64.json" "$R/riscv.json" "$R/check.json" \
+	"$R/tooling.json" "$R/verdict.json" \
+	--expect "$V"/expected/{svm,vmx,vmx-efer,riscv,kunit-x86_64,tooling,check,verdict}.list \
 	--known "$V/known-failures.list" --skips "$V/expected-skips.list" \
 	--context test --json "$R/summary.json" | tee "$R/summary.txt"
 rc=${PIPESTATUS[0]}

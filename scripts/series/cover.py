@@ -8,10 +8,18 @@
         letter that git format-patch wrote
   cover.py author PATCH
         print the From: of PATCH, decoded, on one line
+  cover.py recipients COVER.patch GET_MAINTAINER.txt
+        add To: (the maintainers) and Cc: (reviewers and lists) headers, from
+        scripts/get_maintainer.pl's output with its roles, to the cover
+        letter, for git send-email --to-cover --cc-cover
+  cover.py rangediff COVER.patch RANGE-DIFF.txt VERSION
+        append 'git range-diff' against the previous version to the cover
+        letter, after its shortlog and diffstat
 """
 
 import email
 import email.header
+import re
 import sys
 
 
@@ -32,9 +40,45 @@ def author(patch):
         email.header.decode_header(m['From']))).split()))
 
 
+def recipients(cover, gm):
+    to, cc = [], []
+    for line in open(gm):
+        line = line.strip()
+        if not line:
+            continue
+        who, _, role = line.partition(' (')
+        who = who.strip()
+        if re.match(r'^(maintainer|chief penguin)', role) and '@' in who:
+            to.append(who)
+        elif '@' in who:
+            cc.append(who)
+    text = open(cover).read()
+    head, sep, body = text.partition('\nSubject: ')
+    hdrs = ''
+    if to:
+        hdrs += 'To: ' + ',\n    '.join(to) + '\n'
+    if cc:
+        hdrs += 'Cc: ' + ',\n    '.join(cc) + '\n'
+    open(cover, 'w').write(head + '\n' + hdrs + 'Subject: ' + body)
+
+
+def rangediff(cover, rd, version):
+    text = open(cover).read().rstrip('\n')
+    diff = open(rd).read().rstrip('\n')
+    # After the shortlog and diffstat that git format-patch wrote.
+    text += '\n\nRange-diff against v%d:\n%s\n' % (int(version) - 1, diff)
+    open(cover, 'w').write(text)
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == 'fill':
         fill(*argv[2:])
+        return 0
+    if len(argv) == 4 and argv[1] == 'recipients':
+        recipients(argv[2], argv[3])
+        return 0
+    if len(argv) == 5 and argv[1] == 'rangediff':
+        rangediff(*argv[2:])
         return 0
     if len(argv) == 3 and argv[1] == 'author':
         author(argv[2])

@@ -19,7 +19,12 @@ BASE = re.compile(r'Linux [0-9][0-9.a-z-]* \((Debian [^)]*|KSRC at [0-9a-f]+)\)'
 
 def lines(path, other_base):
     out = []
-    for line in open(path, errors='replace').read().split('\n'):
+    text = open(path, errors='replace').read()
+    if other_base:
+        # The range-diff against the previous version needs its tag and a
+        # base its patches apply to.
+        text = text.split('\nRange-diff against v')[0]
+    for line in text.split('\n'):
         if other_base:
             if re.match(r'^index [0-9a-f]+\.\.[0-9a-f]+', line) or \
                     line.startswith('base-commit: '):

@@ -104,9 +104,28 @@ build_series() {
 	echo "$base"
 }
 
+# range_diff TREE BASE TAG: git range-diff of TAG's patches/ (the series'
+# previous version, applied here to BASE) against TREE's series.  Fixed
+# identities and dates, so that the same versions give the same output.
+range_diff() {
+	local tree=$1 base=$2 tag=$3 prev=$BUILD/prev tmp
+	generated_tree "$prev" "$base"
+	tmp=$(mktemp -d)
+	git -C "$TOP" archive "$tag" patches | tar -x -C "$tmp"
+	if ! GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" am_series "$prev" "$tmp/patches" >/dev/null 2>&1; then
+		rm -rf "$tmp"
+		info "$tag's patches do not apply to this base: no range-diff"
+		return 1
+	fi
+	rm -rf "$tmp"
+	git -C "$tree" fetch -q "$prev" HEAD:refs/urn/previous
+	git -C "$tree" -c core.abbrev=9 range-diff --no-color -s \
+		"$base..refs/urn/previous" "$base..HEAD"
+}
+
 # format_series TREE BASE OUT: patches, cover letter and series file in OUT.
 format_series() {
-	local tree=$1 base=$2 out=$3 cover
+	local tree=$1 base=$2 out=$3 cover version prefix=PATCH prev
 	rm -rf "$out"
 	mkdir -p "$out"
 	# base-commit: only for a commit that exists upstream, i.e. of a KSRC
@@ -116,10 +135,29 @@ format_series() {
 	[ ! -L "$BUILD/base" ] || basearg=(--base="$base")
 	# A fixed abbreviation: git's default grows with the object count,
 	# which differs between a fresh base and a packed one.
+	# The version in the subjects: [PATCH v3 01/18].
+	version=$(series_version)
+	[ "$version" -le 1 ] || prefix="PATCH v$version"
 	git -C "$tree" -c core.abbrev=9 format-patch -q --no-signature --zero-commit \
-		--cover-letter "${basearg[@]}" -o "$out" "$base..HEAD" >/dev/null
+		--cover-letter --subject-prefix="$prefix" "${basearg[@]}" -o "$out" \
+		"$base..HEAD" >/dev/null
 	cover=$(ls "$out"/0000-cover-letter.patch)
 	"$TOP/scripts/series/cover.py" fill "$cover" "$TOP/cover-letter" "$BUILD/base.version"
+	# To: and Cc: for git send-email --to-cover --cc-cover, from
+	# get_maintainer.pl on the patched tree, with the roles it gives.
+	(cd "$tree" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-fixes \
+		$(ls "$out"/[0-9]*.patch | grep -v '/0000-') 2>/dev/null) > "$out/recipients" || true
+	"$TOP/scripts/series/cover.py" recipients "$cover" "$out/recipients"
+	rm -f "$out/recipients"
+	# What changed since the previous version, whose patches/ this
+	# repository keeps in its tag v<N-1>.
+	prev="v$((version - 1))"
+	if [ "$version" -gt 1 ] &&
+	   git -C "$TOP" rev-parse -q --verify "refs/tags/$prev^{commit}" >/dev/null &&
+	   range_diff "$tree" "$base" "$prev" > "$out/range-diff"; then
+		"$TOP/scripts/series/cover.py" rangediff "$cover" "$out/range-diff" "$version"
+	fi
+	rm -f "$out/range-diff"
 	(cd "$out" && ls [0-9]*.patch | grep -v '^0000-' > series)
 }
 

@@ -69,11 +69,14 @@ git -C "$BUILD/base" archive "$base" -- $files | tar -x -C "$mini"
 	git -c user.name=t -c user.email=t@t commit -q -m "small base")
 
 # The scratch project: what git tracks, as it is now.
+scratch_copy() {	# scratch_copy DIR: DIR holds a git tree of the project
+	mkdir -p "$1"
+	(cd "$TOP" && git ls-files -z | xargs -0 -I{} cp --parents -a {} "$1/")
+	(cd "$1" && git init -q -b main && git add -A &&
+		git -c user.name=t -c user.email=t@t commit -q -m "scratch copy")
+}
 P=$W/proj
-mkdir -p "$P"
-(cd "$TOP" && git ls-files -z | xargs -0 -I{} cp --parents -a {} "$P/")
-(cd "$P" && git init -q -b main && git add -A &&
-	git -c user.name=t -c user.email=t@t commit -q -m "scratch copy")
+scratch_copy "$P"
 
 # run NAME CMD...: CMD in the scratch project, its own lock and cache,
 # output in the log; the exit status is kept.
@@ -300,8 +303,10 @@ fi
 # check-first: make check before any make run, against the real base
 # (read-only, as KSRC): the checks that need make run's objects skip and
 # say so, the others pass, and make check succeeds.  checkpatch and the
-# arm64 build are left out (URN_CHECKS): make check runs them anyway.
-(cd "$P" && env -u URN_LOCKED BUILD="$W/build-check" KSRC="$BUILD/base" URN_CACHE="$W/cache" \
+# arm64 build are left out (URN_CHECKS): make check runs them anyway.  In a
+# copy of its own: the cases above leave theirs changed (hand-edit).
+scratch_copy "$W/proj-check"
+(cd "$W/proj-check" && env -u URN_LOCKED BUILD="$W/build-check" KSRC="$BUILD/base" URN_CACHE="$W/cache" \
 	URN_IN_TEST=1 URN_CHECKS="patches git-am kernel-doc maintainers sparse W=1 bisect" \
 	scripts/check.sh) > "$LOG/check-first.log" 2>&1 && r=0 || r=$?
 cj=$W/build-check/results/check.json

@@ -90,7 +90,7 @@ def tap_cases(lines):
         name = desc.strip()
         if not name and directive and directive.upper() == 'SKIP':
             # "ok 2 # SKIP name: why", as ksft_test_result_skip() prints.
-            w = re.match(r'#\s*SKIP\s+([\w.-]+):', comment, re.I)
+            w = re.match(r'#\s*SKIP\s+([^:]+?):\s', comment, re.I)
             name = w.group(1) if w else ''
         name = name or 'case %s' % num
         if ok == 'not ok':
@@ -595,18 +595,14 @@ def cmd_summary(base_paths, series_paths, extra, expect, known, skips,
         total[verdict] += 1
         if verdict == 'fail':
             print('FAILED: %s | %s: %s' % (n, c, why))
-    known_lines = ['%s | %s (%s)' % (n, c, why)
-                   for (n, c), (verdict, why) in sorted(v.items()) if verdict == 'known']
-    if known_lines:
-        print('known failures, the same on the base (%d):' % len(known_lines))
-        for l in known_lines:
-            print('  ' + l)
-    skipped = ['%s | %s (%s)' % (n, c, why)
-               for (n, c), (verdict, why) in sorted(v.items()) if verdict == 'skip']
-    if skipped:
-        print('expected skips (%d):' % len(skipped))
-        for l in skipped:
-            print('  ' + l)
+    for kind, title in (('known', 'known failures, the same on the base'),
+                        ('skip', 'expected skips')):
+        lines = ['%s | %s (%s)' % (n, c, why)
+                 for (n, c), (verdict, why) in sorted(v.items()) if verdict == kind]
+        if lines:
+            print('%s (%d):' % (title, len(lines)))
+            for l in lines:
+                print('  ' + l)
     for r in known_rows:
         # A splat's verdict is keyed by its line, matched by the signature.
         if not any(n == r[0] and verdict == 'known' and

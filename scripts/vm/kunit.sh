@@ -68,10 +68,10 @@ if [ "$arch" = x86_64 ]; then
 	kvm=no
 	probe=$BUILD/k-series/bzImage
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -f "$probe" ]; then
-		timeout 30 qemu-system-x86_64 -accel kvm -cpu max -m 512 -nographic \
+		(timeout 30 qemu-system-x86_64 -accel kvm -cpu max -m 512 -nographic \
 			-no-reboot -monitor none -kernel "$probe" \
 			-append "console=ttyS0 panic=-1 rdinit=/nonexistent kunit.enable=0" \
-			</dev/null > "$BUILD/logs/kvm-probe.log" 2>&1 || true
+			</dev/null) > "$BUILD/logs/kvm-probe.log" 2>&1 || true
 		grep -q 'Kernel panic - not syncing: .*init' "$BUILD/logs/kvm-probe.log" && kvm=yes
 	fi
 	if [ "$kvm" = no ]; then

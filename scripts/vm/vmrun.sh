@@ -14,10 +14,10 @@
 #   qemu   (default) QEMU TCG, -cpu max: KVM runs nested on emulated SVM.
 #          QEMU_SMP (default 2) and QEMU_ARGS (e.g. "-icount shift=0,sleep=off")
 #          change it.
-#   bochs  Bochs with an Intel Haswell CPU (BOCHS_CPU), BOCHS_SMP (default
-#          2) CPUs: KVM runs nested on emulated VMX.  Its clock runs on
-#          executed instructions (clock: sync=none), BOCHS_IPS of them a
-#          second.
+#   bochs  Bochs with an Intel Haswell CPU (BOCHS_CPU, with BOCHS_CPUID
+#          the options of a bx_generic one), BOCHS_SMP (default 2) CPUs:
+#          KVM runs nested on emulated VMX.  Its clock runs on executed
+#          instructions (clock: sync=none), BOCHS_IPS of them a second.
 #
 # TESTLIST lines: "<dir>/<path of binary> [args]" relative to STOUT, or a
 # line "module <name>" to load a module before the tests.
@@ -149,6 +149,7 @@ else
 		die "genisoimage failed"
 	cat > "$logdir/bochsrc" <<EOB
 cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=${BOCHS_SMP:-2}, ips=${BOCHS_IPS:-40000000}, reset_on_triple_fault=0
+${BOCHS_CPUID:+cpuid: $BOCHS_CPUID}
 memory: guest=2048, host=2048
 clock: sync=none, time0=local
 pci: enabled=1, chipset=i440fx
