@@ -24,8 +24,9 @@
  *    only ever restores the host's;
  *  - no write at all when the guest's values are the host's;
  *  - own writes: two per differing MSR per round trip to user space (load
- *    and restore), plus one reload for each restore another task made, so
- *    HLT/wake cycles that stay in the kernel add none; exactly that many
+ *    and restore), so HLT/wake cycles that stay in the kernel add none;
+ *    each restore another task made adds one (the reload) or takes one
+ *    away (the restore it made); exactly that many, within those bounds,
  *    for the MSRs that the vendor always switches lazily, at most that
  *    many for EFER;
  *  - other writes: no more than the loads they undo, nor than the vCPU
@@ -1035,13 +1036,18 @@ static void test_scenario(const struct scenario *s)
 		TEST_ASSERT(!w->bad,
 			    "%s: %ld writes to %s of neither the guest's value nor the host's, or by another task of the guest's",
 			    s->name, w->bad, name);
-		/* Every reload after another task's restore is one more. */
+		/*
+		 * Another task's restore costs this task one write more (it
+		 * reloads the guest's value before the next entry) or one less
+		 * (it finds the host's value back when it returns to user
+		 * mode): with none (-q), the count is exact.
+		 */
 		TEST_ASSERT(w->own <= res.max_writes[i] + w->other,
 			    "%s: %ld writes to %s by the vCPU task, at most %ld needed (%ld restores by other tasks)",
 			    s->name, w->own, name, res.max_writes[i], w->other);
 		/* A load or restore that did not happen is a bug too. */
 		TEST_ASSERT((uret_msrs[i] == MSR_EFER && !efer_lazily) ||
-			    w->own == res.max_writes[i] + w->other,
+			    w->own + w->other >= res.max_writes[i],
 			    "%s: %ld writes to %s by the vCPU task, %ld needed (%ld restores by other tasks)",
 			    s->name, w->own, name, res.max_writes[i], w->other);
 		TEST_ASSERT(w->other <= w->loads,
