@@ -1025,7 +1025,7 @@ static void test_scenario(const struct scenario *s)
 	}
 
 	res = run_scenario(s, s->nr_runs, false);
-	ksft_print_msg("%ld MSR writes in %d runs (%ld by other tasks, %ld context switches), at most %ld needed\n",
+	ksft_print_msg("%ld writes in %d runs (%ld by others, %ld switches), at most %ld needed\n",
 		       res.writes, res.iters, res.other, res.switches, res.max_total);
 	for (i = 0; i < nr_uret_msrs; i++) {
 		const struct msr_writes *w = &res.w[i];
@@ -1237,7 +1237,8 @@ int main(int argc, char *argv[])
 			printf("  -H: the emulator loses STI's interrupt shadow across VM entry\n");
 			printf("      (QEMU before 9.1 on SVM): a timer interrupt taken before\n");
 			printf("      the HLT that STI shadows is counted, not a failure\n");
-			printf("  -q: no other user task runs meanwhile: other tasks make no write\n");
+			printf("  -q: no other user task runs meanwhile:\n");
+			printf("      other tasks make no write\n");
 			printf("  -s: run scenario N only (0 to %zu)\n",
 			       ARRAY_SIZE(scenarios) - 1);
 			exit(opt == 'h' ? 0 : KSFT_FAIL);
@@ -1276,7 +1277,7 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	ksft_set_plan(only < 0 ? ARRAY_SIZE(scenarios) + 3 : 1);
 	if (efer_lazily)
-		ksft_print_msg("EFER goes through the user-return MSRs (no load-EFER VM controls, no EPT)\n");
+		ksft_print_msg("EFER is a user-return MSR (no load-EFER VM controls, no EPT)\n");
 	if (!vdso_getcpu)
 		ksft_print_msg("no vDSO getcpu: sched_getcpu() instead\n");
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
