@@ -39,6 +39,7 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/user-return-notifier.h>
@@ -104,14 +105,17 @@ static bool urm_ready;
  */
 VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
 {
-	KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
+	/* Not from an IPI: see user_return_notifier_list(). */
+	if (!in_hardirq())
+		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
 	return rdmsrq_safe(msr, val);
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_rdmsr);
 
 VISIBLE_IF_KUNIT int user_return_msr_wrmsr(u32 msr, u64 val)
 {
-	KUNIT_STATIC_STUB_REDIRECT(user_return_msr_wrmsr, msr, val);
+	if (!in_hardirq())
+		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_wrmsr, msr, val);
 	return wrmsrq_safe(msr, val);
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_wrmsr);

@@ -464,7 +464,7 @@ int main(int argc, char **argv)
 	load_test_module(URN_CONTROL);
 	urn_fd = open(URN_CONTROL, O_RDWR);
 	if (urn_fd < 0)
-		ksft_exit_skip("%s: %s; test_user_return_notifier is not loaded, and modprobe did not load it (root, CONFIG_TEST_USER_RETURN_NOTIFIER=m)\n",
+		ksft_exit_skip("%s: %s: no test_user_return_notifier (root, module)\n",
 			       URN_CONTROL, strerror(errno));
 	err = set_tsc_aux(getcpu_aux(NULL), 0, 0, 0, &arg);
 	if (err == -ENOTTY)

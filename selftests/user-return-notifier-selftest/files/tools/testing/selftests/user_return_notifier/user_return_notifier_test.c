@@ -841,7 +841,8 @@ static void open_control(void)
 		ksft_exit_skip("%s: %s, run as root\n", URN_CONTROL, strerror(errno));
 	if (statfs(DEBUGFS, &sfs) || sfs.f_type != DEBUGFS_MAGIC)
 		ksft_exit_skip("debugfs is not mounted on %s\n", DEBUGFS);
-	ksft_exit_skip("%s: %s; test_user_return_notifier is not loaded, and modprobe did not load it (CONFIG_TEST_USER_RETURN_NOTIFIER=m)\n",
+	/* Not loaded, and modprobe did not load it. */
+	ksft_exit_skip("%s: %s: no test_user_return_notifier (CONFIG_TEST_USER_RETURN_NOTIFIER)\n",
 		       URN_CONTROL, strerror(errno));
 }
 
