@@ -21,8 +21,8 @@
  *
  * All per-CPU state but the counters of user_return_msr_set()'s common case
  * is changed with interrupts disabled, so that user_return_msr_restore_host()
- * may run from an interrupt (the IPI that disables virtualization on reboot)
- * that hits user_return_msr_set() on the same CPU.  The MSRs are accessed
+ * may run from an interrupt (an IPI that disables virtualization) that hits
+ * user_return_msr_set() on the same CPU.  The MSRs are accessed
  * through user_return_msr_rdmsr() and user_return_msr_wrmsr(), which KUnit
  * can replace.
  */
@@ -548,7 +548,7 @@ int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 	 * Only read the cache, so interrupts can stay enabled in the common
 	 * case, entering a guest again whose value is loaded already.  The
 	 * host value never changes while the slot is valid; an interrupt
-	 * that restores it here (the reboot IPI) leaves cache and hardware in
+	 * that restores it here (an IPI) leaves cache and hardware in
 	 * agreement and only makes this comparison stale, which is harmless
 	 * on a CPU that runs no guest any more.
 	 */
@@ -600,11 +600,11 @@ EXPORT_SYMBOL_GPL(user_return_msr_get);
  *
  * Write the host value back into every MSR of this CPU that holds another
  * value, as a return to user mode would.
- * For the paths that disable virtualization: CPU offline, suspend, module
- * unload and the reboot IPI.
+ * For the paths that disable virtualization: CPU offline, suspend and
+ * module unload, and KVM's IPI outside a reboot.
  *
- * From an interrupt that hit user_return_msr_set() on this CPU (the reboot
- * IPI), the host values are safe, not the caller's: if the interrupted
+ * From an interrupt that hit user_return_msr_set() on this CPU, the host
+ * values are safe, not the caller's: if the interrupted
  * call goes on to write its value, that write arms the notifier again, so
  * the host value is back before the CPU returns to user mode; if it had
  * already found its value loaded, it returns 0 although the value is gone.
