@@ -217,7 +217,7 @@ fi
 # pulled: the area folders change (as with git pull) after make tree.
 if [ -d "$P/build/tree/.git" ]; then
 	run pulled make tree || true
-	d=$(sed -n '/^[^#]/{p;q}' "$P/series.conf")
+	d=$(sed -n '/^[^#]*\//{p;q}' "$P/series.conf")
 	echo "pulled change" >> "$P/$d/message"
 	(cd "$P" && git add -A && git -c user.name=t -c user.email=t@t commit -q -m "pulled")
 	before=$(snapshot)
