@@ -95,7 +95,7 @@ need_cmd() {
 # series_dirs: the patch directories that series.conf lists, in order.
 series_dirs() {
 	[ -f "$TOP/series.conf" ] || die "series.conf is missing"
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' -e '/^version:/d' "$TOP/series.conf"
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' -e '/^version:/d' -e '/^previous:/d' "$TOP/series.conf"
 }
 
 # series_version: the version series.conf gives the series (1 if none).
@@ -103,6 +103,12 @@ series_version() {
 	local v
 	v=$(sed -n 's/^version:[[:space:]]*\([0-9]*\)[[:space:]]*$/\1/p' "$TOP/series.conf")
 	echo "${v:-1}"
+}
+
+# series_previous: the commit series.conf names as the previous version's
+# (empty if none).
+series_previous() {
+	sed -n 's/^previous:[[:space:]]*\([0-9a-f]*\)[[:space:]]*$/\1/p' "$TOP/series.conf"
 }
 
 # generated_tree DIR COMMIT [FROM]: make DIR a clone of the base (or of

@@ -104,17 +104,17 @@ build_series() {
 	echo "$base"
 }
 
-# range_diff TREE BASE TAG: git range-diff of TAG's patches/ (the series'
+# range_diff TREE BASE COMMIT: git range-diff of COMMIT's patches/ (the series'
 # previous version, applied here to BASE) against TREE's series.  Fixed
 # identities and dates, so that the same versions give the same output.
 range_diff() {
-	local tree=$1 base=$2 tag=$3 prev=$BUILD/prev tmp
+	local tree=$1 base=$2 commit=$3 prev=$BUILD/prev tmp
 	generated_tree "$prev" "$base"
 	tmp=$(mktemp -d)
-	git -C "$TOP" archive "$tag" patches | tar -x -C "$tmp"
+	git -C "$TOP" archive "$commit" patches | tar -x -C "$tmp"
 	if ! GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" am_series "$prev" "$tmp/patches" >/dev/null 2>&1; then
 		rm -rf "$tmp"
-		info "$tag's patches do not apply to this base: no range-diff"
+		info "$commit's patches do not apply to this base: no range-diff"
 		return 1
 	fi
 	rm -rf "$tmp"
@@ -149,11 +149,11 @@ format_series() {
 		$(ls "$out"/[0-9]*.patch | grep -v '/0000-') 2>/dev/null) > "$out/recipients" || true
 	"$TOP/scripts/series/cover.py" recipients "$cover" "$out/recipients"
 	rm -f "$out/recipients"
-	# What changed since the previous version, whose patches/ this
-	# repository keeps in its tag v<N-1>.
-	prev="v$((version - 1))"
-	if [ "$version" -gt 1 ] &&
-	   git -C "$TOP" rev-parse -q --verify "refs/tags/$prev^{commit}" >/dev/null &&
+	# What changed since the previous version, whose patches/ is in the
+	# commit series.conf names.
+	prev=$(series_previous)
+	if [ "$version" -gt 1 ] && [ -n "$prev" ] &&
+	   git -C "$TOP" rev-parse -q --verify "$prev^{commit}" >/dev/null &&
 	   range_diff "$tree" "$base" "$prev" > "$out/range-diff"; then
 		"$TOP/scripts/series/cover.py" rangediff "$cover" "$out/range-diff" "$version"
 	fi

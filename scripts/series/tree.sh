@@ -166,9 +166,9 @@ cmd_sync() {
 		[ -s "$TOP/$d/edits.diff" ] || rm -f "$TOP/$d/edits.diff"
 	done
 
-	# series.conf in the commits' order, its comments and version kept.
+	# series.conf in the commits' order, its comments, version and previous kept.
 	{
-		grep -E '^(#|version:)' "$TOP/series.conf" || true
+		grep -E '^(#|version:|previous:)' "$TOP/series.conf" || true
 		for c in "${commits[@]}"; do
 			git -C "$TREE" log -1 --format="%(trailers:key=$TRAILER,valueonly)" "$c" | sed '/^$/d'
 		done
