@@ -317,6 +317,10 @@ class Rules(Case):
         _, res = self.parse('warning-after-test-died', mode='alone')
         self.assertEqual(res['suites']['kernel log'], {SPLAT_CASE: 'fail'})
 
+        # The test's end line lost: the next test's begin closes the window.
+        nxt = results.parse_kernel_log(log('warning-after-next-begin', 'console.log'))
+        self.assertEqual(nxt, late)
+
         other = results.parse_kernel_log(log('other-warning-in-window', 'console.log'))
         self.assertEqual(len(other), 1)
         self.assertIn('kvm_arch_vcpu_ioctl_run', other[0])
