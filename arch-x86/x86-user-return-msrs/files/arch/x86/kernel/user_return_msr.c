@@ -42,6 +42,7 @@
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/syscore_ops.h>
 #include <linux/user-return-notifier.h>
 
 #include <kunit/static_stub.h>
@@ -292,7 +293,7 @@ static int __urm_find(u32 msr)
 	unsigned long active = smp_load_acquire(&urm_active);
 	unsigned int slot;
 
-	/* KVM asks on every guest access to TSC_AUX: keep it short. */
+	/* A short walk of the active slots. */
 	for (slot = 0; active; slot++, active >>= 1) {
 		if ((active & 1) && READ_ONCE(urm_msrs[slot]) == msr)
 			return slot;
@@ -659,6 +660,27 @@ VISIBLE_IF_KUNIT int user_return_msr_cpu_online(unsigned int cpu)
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_cpu_online);
 
+/*
+ * The boot CPU stays online across suspend to RAM, and its resume path
+ * does not write every host value back: syscall_init() writes STAR, LSTAR
+ * and SYSCALL_MASK, but TSC_AUX is written only when a CPU is brought up.
+ * Read the host values again, as for a CPU that comes online.  Runs on the
+ * boot CPU, with interrupts disabled, before the other CPUs come back.
+ */
+VISIBLE_IF_KUNIT void user_return_msr_resume(void *data)
+{
+	user_return_msr_cpu_online(smp_processor_id());
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_resume);
+
+static const struct syscore_ops urm_syscore_ops = {
+	.resume = user_return_msr_resume,
+};
+
+static struct syscore urm_syscore = {
+	.ops = &urm_syscore_ops,
+};
+
 static int urm_cpu_offline(unsigned int cpu)
 {
 	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
@@ -776,6 +798,8 @@ static int __init urm_init(void)
 		pr_err("cannot register CPU hotplug state: %d\n", ret);
 		return ret;
 	}
+
+	register_syscore(&urm_syscore);
 
 	mutex_lock(&urm_lock);
 	urm_ready = true;

@@ -75,6 +75,7 @@ struct user_return_notifier;
 int user_return_msr_rdmsr(u32 msr, u64 *val);
 int user_return_msr_wrmsr(u32 msr, u64 val);
 int user_return_msr_cpu_online(unsigned int cpu);
+void user_return_msr_resume(void *data);
 struct user_return_notifier *user_return_msr_notifier(void);
 unsigned long user_return_msr_dirty(void);
 void user_return_msr_read_stats(unsigned int slot,

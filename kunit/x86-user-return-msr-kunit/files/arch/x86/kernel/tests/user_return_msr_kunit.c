@@ -526,6 +526,35 @@ static void cpu_online_rereads_host(struct kunit *test)
 }
 
 /*
+ * The boot CPU stays online across suspend to RAM: its resume callback
+ * reads the host values again, as firmware and the resume path may have
+ * left another value in an MSR than the one read at boot (TSC_AUX).
+ */
+static void resume_rereads_host(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	u64 host = 0;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+
+	f->hw[0] = 0x11;
+	local_irq_disable();
+	user_return_msr_resume(NULL);
+	local_irq_enable();
+	user_return_msr_get(slot, &host);
+
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_EQ(test, host, 0x11);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x11);
+}
+
+/*
  * A slot still loaded when the CPU-online callback runs is restored first
  * (and warns), not taken for the host value.
  */
@@ -720,6 +749,7 @@ static struct kunit_case urm_test_cases[] = {
 	KUNIT_CASE(restore_host_restores_now),
 	KUNIT_CASE(cpu_online_rereads_host),
 	KUNIT_CASE(cpu_online_restores_loaded_slot),
+	KUNIT_CASE(resume_rereads_host),
 	KUNIT_CASE(restore_fault_is_retried),
 #ifdef CONFIG_X86_USER_RETURN_MSRS_DEBUG
 	KUNIT_CASE(debug_check_catches_mismatch),
