@@ -146,7 +146,10 @@ static void urn_test_register_unregister(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a.calls, 0);
 }
 
-/* A notifier is called on its CPU, with IRQs off, until unregistered. */
+/*
+ * A registered notifier is called, on its CPU with IRQs off, by each
+ * fire_user_return_notifiers() until unregistered.
+ */
 static void urn_test_fire(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
@@ -161,7 +164,10 @@ static void urn_test_fire(struct kunit *test)
 	user_return_notifier_register(&a.urn);
 	fire_user_return_notifiers();
 	fire_user_return_notifiers();
-	/* After: still registered, so called on each return to user mode. */
+	/*
+	 * Still registered, so each direct fire calls it (the exit to user
+	 * mode fires only when armed, see urn_test_arm()).
+	 */
 	calls_registered = a.calls;
 	user_return_notifier_unregister(&a.urn);
 	fire_user_return_notifiers();
@@ -237,7 +243,7 @@ static void urn_test_several(struct kunit *test)
 
 /*
  * A notifier stays registered after it is called; arming calls it again at
- * the next return, as KVM's MSR layer does on each write.
+ * the next return.
  */
 static void urn_test_arm(struct kunit *test)
 {
@@ -288,7 +294,7 @@ static void urn_test_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log.id[2], 1);
 }
 
-/* A notifier that unregisters itself from its callback, the KVM pattern. */
+/* A notifier that unregisters itself from its callback. */
 static void urn_test_unregister_in_callback(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
