@@ -106,19 +106,24 @@ build_series() {
 
 # range_diff TREE BASE COMMIT: git range-diff of COMMIT's patches/ (the series'
 # previous version, applied here to BASE) against TREE's series.  Fixed
-# identities and dates, so that the same versions give the same output.
+# dates, and a fixed committer for the previous version, so that the same
+# versions and author give the same output in any clone and any run.
 range_diff() {
 	local tree=$1 base=$2 commit=$3 prev=$BUILD/prev tmp
 	generated_tree "$prev" "$base"
 	tmp=$(mktemp -d)
 	git -C "$TOP" archive "$commit" patches | tar -x -C "$tmp"
-	if ! GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" am_series "$prev" "$tmp/patches" >/dev/null 2>&1; then
+	if ! GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_NAME=urn-series \
+	     GIT_COMMITTER_EMAIL=urn-series@localhost \
+	     am_series "$prev" "$tmp/patches" >/dev/null 2>&1; then
 		rm -rf "$tmp"
 		info "$commit's patches do not apply to this base: no range-diff"
 		return 1
 	fi
 	rm -rf "$tmp"
-	git -C "$tree" fetch -q "$prev" HEAD:refs/urn/previous
+	# Forced: a ref left by an earlier run (another identity) must not stay.
+	git -C "$tree" fetch -q "$prev" +HEAD:refs/urn/previous ||
+		die "cannot fetch the previous version into $tree"
 	git -C "$tree" -c core.abbrev=9 range-diff --no-color -s \
 		"$base..refs/urn/previous" "$base..HEAD"
 }
