@@ -87,15 +87,19 @@ uncovered() {
 	return 0
 }
 
-# known_ids PATCH: true when every commit that PATCH's tags cite is listed,
-# with the subject it quotes, in scripts/series/upstream-commits (the base tarball
-# has no history for checkpatch to look them up in).
+# known_ids PATCH: true when every commit that PATCH cites, in its tags or
+# as 'commit ID ("subject")' in its changelog (over line breaks), is listed
+# with the subject it quotes in scripts/series/upstream-commits (the base
+# tarball has no history for checkpatch to look them up in).
 known_ids() {
 	local id subj n=0
 	while IFS=$'\t' read -r id subj; do
 		n=$((n + 1))
 		grep -qxF "$id $subj" "$TOP/scripts/series/upstream-commits" || return 1
-	done < <(sed -nE 's/^[A-Za-z-]+: ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/p' "$1")
+	done < <(sed -nE 's/^[A-Za-z-]+: ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/p' "$1"
+		 sed '/^---$/q' "$1" | tr '\n' ' ' | tr -s ' ' |
+			grep -oE 'commit [0-9a-f]{12} \("[^"]*"\)' |
+			sed -E 's/^commit ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/' || true)
 	[ "$n" -gt 0 ]
 }
 

@@ -1090,7 +1090,7 @@ static void guest_done(void)
 }
 
 /* TAINT_WARN: the kernel printed a WARNING since boot. */
-#define TAINT_WARN		(1ul << 9)
+#define TAINT_WARN		BIT(9)
 
 static unsigned long read_tainted(void)
 {
