@@ -87,20 +87,21 @@ uncovered() {
 	return 0
 }
 
-# known_ids PATCH: true when every commit that PATCH cites, in its tags or
-# as 'commit ID ("subject")' in its changelog (over line breaks), is listed
-# with the subject it quotes in scripts/series/upstream-commits (the base
-# tarball has no history for checkpatch to look them up in).
-known_ids() {
-	local id subj n=0
+# verified_ids PATCH: the ids of the upstream commits that PATCH cites, in
+# its tags or as 'commit ID ("subject")' in its changelog (over line
+# breaks), one a line, each listed with the subject it quotes in
+# scripts/series/upstream-commits (the base tarball has no history for
+# checkpatch to look them up in).  Fails if a citation's id or subject is
+# not listed so.
+verified_ids() {
+	local id subj
 	while IFS=$'\t' read -r id subj; do
-		n=$((n + 1))
 		grep -qxF "$id $subj" "$TOP/scripts/series/upstream-commits" || return 1
+		echo "$id"
 	done < <(sed -nE 's/^[A-Za-z-]+: ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/p' "$1"
 		 sed '/^---$/q' "$1" | tr '\n' ' ' | tr -s ' ' |
 			grep -oE 'commit [0-9a-f]{12} \("[^"]*"\)' |
 			sed -E 's/^commit ([0-9a-f]{12}) \("(.*)"\)$/\1\t\2/' || true)
-	[ "$n" -gt 0 ]
 }
 
 if wants checkpatch; then
@@ -117,9 +118,12 @@ for p in "${pl[@]}"; do
 		out=$(grep -v ':FILE_PATH_CHANGES:' <<< "$out")
 		echo "$(basename "$p"): FILE_PATH_CHANGES answered: MAINTAINERS covers every file it adds" >> "$LOG/checkpatch.log"
 	fi
-	if grep -q ':UNKNOWN_COMMIT_ID:' <<< "$out" && known_ids "$p"; then
-		out=$(grep -v ':UNKNOWN_COMMIT_ID:' <<< "$out")
-		echo "$(basename "$p"): UNKNOWN_COMMIT_ID answered: every cited id and subject is in scripts/series/upstream-commits" >> "$LOG/checkpatch.log"
+	# Only the warnings about an id cited with its listed subject are
+	# answered; any other stands (another form of citation, an id cited
+	# without its subject, or beside a listed one).
+	if grep -q ':UNKNOWN_COMMIT_ID:' <<< "$out" && ids=$(verified_ids "$p") && [ -n "$ids" ]; then
+		out=$(grep -vF -f <(sed "s/.*/:UNKNOWN_COMMIT_ID: Unknown commit id '&'/" <<< "$ids") <<< "$out" || true)
+		echo "$(basename "$p"): UNKNOWN_COMMIT_ID answered for $(echo $ids): cited with their subjects as in scripts/series/upstream-commits" >> "$LOG/checkpatch.log"
 	fi
 	n=$(grep -cE ': (ERROR|WARNING):' <<< "$out" || true)
 	[ "$n" -eq 0 ] || bad="$bad $(basename "$p") ($n)"

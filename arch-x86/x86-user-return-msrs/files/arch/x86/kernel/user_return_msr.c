@@ -662,8 +662,8 @@ EXPORT_SYMBOL_IF_KUNIT(user_return_msr_cpu_online);
 
 /*
  * The boot CPU stays online across suspend to RAM, and its resume path
- * does not write every host value back: syscall_init() writes STAR, LSTAR
- * and SYSCALL_MASK, but TSC_AUX is written only when a CPU is brought up.
+ * does not write every host value back: TSC_AUX, for one, is written only
+ * when a CPU is brought up.
  * Read the host values again, as for a CPU that comes online.  Runs on the
  * boot CPU, with interrupts disabled, before the other CPUs come back.
  */
