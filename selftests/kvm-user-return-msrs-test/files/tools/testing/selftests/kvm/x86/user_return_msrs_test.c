@@ -44,9 +44,11 @@
  * RDPID, where the CPU has it, is checked with RDTSCP after every exit; its
  * own test point says whether it ran.
  *
- * Last, where the kernel lets user-return MSR loads fail on demand
+ * Then, where the kernel lets user-return MSR loads fail on demand
  * (CONFIG_FAIL_USER_RETURN_MSR), it makes the load before the first entry
  * fail and checks that KVM kills the VM instead of entering the guest.
+ * Last, on VMX, it checks that KVM refuses a SYSCALL_MASK with reserved
+ * bits where the value is stored, whether the MSR is loaded or not.
  *
  * With -b, the test instead prints, per scenario, the MSR writes and the TSC
  * ticks per iteration, for the benchmark (run it with one CPU under QEMU's
@@ -91,6 +93,9 @@
 #define FAILED_LOAD		"a failed MSR load stops the VM, without a warning"
 #define RDPID_CASE		"rdpid_returns_own_tsc_aux"
 #define EFER_CASE		"efer_switched_lazily"
+#define SFMASK_CASE		"syscall_mask_bits_63_32_refused"
+/* Reserved in SYSCALL_MASK (IA32_FMASK), like all of bits 63:32. */
+#define SFMASK_RESERVED		BIT_ULL(32)
 
 /* The counters of the x86 user-return MSR layer, where the kernel has it. */
 #define URM_STATS		"/sys/kernel/debug/x86/user_return_msrs"
@@ -1115,10 +1120,10 @@ static void fail_urm_set(const char *file, const char *val)
 /*
  * If loading a guest value fails before entry, KVM must not enter the
  * guest, which would run with the host's value, and must not warn: the
- * value can be the guest's or the VMM's (a SYSCALL_MASK with bits 63:32
- * set, stored while the MSR was not loaded, faults on CPUs that reserve
- * them).  Make one load fail, in this task only, with the layer's fault
- * injection (CONFIG_FAIL_USER_RETURN_MSR), and check that KVM_RUN kills
+ * value is the guest's or the VMM's (KVM checks each value when it is
+ * stored, but a CPU may still refuse one).  Make one load fail, in this
+ * task only, with the layer's fault injection
+ * (CONFIG_FAIL_USER_RETURN_MSR), and check that KVM_RUN kills
  * the VM instead of running the guest, and that the kernel did not warn
  * (the W taint, when it was not set before).
  *
@@ -1187,6 +1192,65 @@ static void test_failed_load(void)
 		    "KVM_RUN of the dead VM: %d (errno %d), not EIO", r, errno);
 	kvm_vm_free(vm);
 	ksft_test_result_pass("%s\n", FAILED_LOAD);
+}
+
+/*
+ * Bits 63:32 of SYSCALL_MASK are reserved: WRMSR faults on them.  VMX loads
+ * the MSR only while the guest is in long mode with EFER.SCE set, so KVM
+ * must refuse the bits where the value is stored: the guest's WRMSR takes
+ * a #GP with EFER.SCE clear as with it set, and KVM_SET_MSRS fails.  A
+ * value stored unchecked would reach the load at a later entry, too late
+ * for the guest's #GP.  On SVM, VMLOAD and VMSAVE switch the MSR.
+ */
+static void guest_sfmask_code(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_SCE);
+	GUEST_SYNC(wrmsr_safe(MSR_SYSCALL_MASK, SFMASK_RESERVED));
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	GUEST_SYNC(wrmsr_safe(MSR_SYSCALL_MASK, SFMASK_RESERVED));
+	GUEST_DONE();
+}
+
+static void test_sfmask_reserved(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int i;
+
+	if (!host_cpu_is_intel) {
+		ksft_test_result_skip("%s: SVM switches SYSCALL_MASK with VMLOAD and VMSAVE\n",
+				      SFMASK_CASE);
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_sfmask_code);
+	TEST_ASSERT(!_vcpu_set_msr(vcpu, MSR_SYSCALL_MASK, SFMASK_RESERVED),
+		    "KVM_SET_MSRS stored SYSCALL_MASK 0x%llx, whose bit 32 is reserved",
+		    SFMASK_RESERVED);
+	for (i = 0; i < 3; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(i < 2, "the guest went on after its last WRMSR");
+			TEST_ASSERT(uc.args[1] == GP_VECTOR,
+				    "the guest's WRMSR of SYSCALL_MASK 0x%llx with EFER.SCE %s: vector %lu, not #GP",
+				    SFMASK_RESERVED, i ? "set" : "clear", uc.args[1]);
+			break;
+		case UCALL_DONE:
+			TEST_ASSERT(i == 2, "the guest ended early");
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
+		}
+	}
+	TEST_ASSERT(!(vcpu_get_msr(vcpu, MSR_SYSCALL_MASK) >> 32),
+		    "KVM_GET_MSRS: SYSCALL_MASK has reserved bits set");
+	kvm_vm_free(vm);
+	ksft_test_result_pass("%s\n", SFMASK_CASE);
 }
 
 /*
@@ -1295,7 +1359,7 @@ int main(int argc, char *argv[])
 	}
 
 	ksft_print_header();
-	ksft_set_plan(only < 0 ? ARRAY_SIZE(scenarios) + 3 : 1);
+	ksft_set_plan(only < 0 ? ARRAY_SIZE(scenarios) + 4 : 1);
 	if (efer_lazily)
 		ksft_print_msg("EFER is a user-return MSR (no load-EFER VM controls, no EPT)\n");
 	if (!vdso_getcpu)
@@ -1318,6 +1382,7 @@ int main(int argc, char *argv[])
 			ksft_test_result_skip("%s: KVM loads EFER on VM entry and exit here\n",
 					      EFER_CASE);
 		test_failed_load();
+		test_sfmask_reserved();
 	}
 	ksft_finished();
 }
