@@ -2,27 +2,30 @@
 /*
  * KUnit tests for user-return notifiers (kernel/user-return-notifier.c).
  *
- * The cases run in kthreads, which never return to user mode, so they call
- * fire_user_return_notifiers() themselves, as the exit to user mode does,
- * and call the context-switch hand-over and the CPU-offline callback
+ * The cases run in kthreads, which never return to user mode, so they fire
+ * the notifiers themselves, as the exit to user mode does, and call the
+ * context-switch hand-over and the work of the CPU-offline callback
  * directly as well as through a real context switch and remove_cpu().
  *
  * Each case keeps interrupts disabled while it has a notifier registered,
  * as the API requires, so that the notifier stays on the CPU the case
  * checks, and checks the results after interrupts are enabled again.
  *
- * Each case works on notifier lists of its own, one per CPU, which the core
- * uses for the case's threads only (a KUnit static stub), and keeps aside
- * the flag it may have been handed for the CPU's real list: notifiers that
- * other users keep registered, such as the x86 user-return MSR layer's in
- * a kernel with KVM built in, neither show in its checks nor lose a return
- * to them.  The CPU-offline case through remove_cpu() uses the real list.
+ * Each case works on notifier lists of its own, one per CPU: it registers,
+ * unregisters and fires through the core's functions that take the list as
+ * an argument (kernel/user-return-notifier-internal.h), which the API calls
+ * with the CPU's real list, and keeps aside the flag it may have been
+ * handed for that real list: notifiers that other users keep registered,
+ * such as the x86 user-return MSR layer's in a kernel with KVM built in,
+ * neither show in its checks nor lose a return to them.  The CPU-offline
+ * case through remove_cpu() and the other user's notifier use the real list,
+ * through the API.
  *
  * Not covered here: the real exit to user mode (see the test module and its
  * kselftest), and NMI context.
  */
 
-#include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
 #include <kunit/test.h>
 #include <kunit/visibility.h>
 
@@ -60,7 +63,43 @@ struct urn_probe {
 	bool irqs_were_disabled;
 	bool unregister_self;
 	struct user_return_notifier *register_other;
+	/* On the CPU's real list, through the API, not on the case's list. */
+	bool real_list;
 };
+
+/* The case's own notifier list of this CPU; test->priv holds one per CPU. */
+static struct hlist_head *urn_case_list(void)
+{
+	struct hlist_head *lists = kunit_get_current_test()->priv;
+
+	return &lists[smp_processor_id()];
+}
+
+/* Is the hand-over on?  The API asks its static key, so does a case. */
+static bool urn_enabled(void)
+{
+	return static_key_enabled(&user_return_notifier_key);
+}
+
+/*
+ * Register, unregister and fire on the case's list of this CPU, as the API
+ * does on the real one.  The case's thread only (urn_case_list()).
+ */
+static int urn_register(struct user_return_notifier *urn)
+{
+	return __user_return_notifier_register(urn, urn_case_list(),
+					       urn_enabled());
+}
+
+static void urn_unregister(struct user_return_notifier *urn)
+{
+	__user_return_notifier_unregister(urn, urn_case_list());
+}
+
+static void urn_fire(void)
+{
+	__fire_user_return_notifiers(urn_case_list());
+}
 
 static void urn_probe_fn(struct user_return_notifier *urn)
 {
@@ -71,10 +110,18 @@ static void urn_probe_fn(struct user_return_notifier *urn)
 	p->irqs_were_disabled = irqs_disabled();
 	if (p->log && p->log->len < URN_LOG_MAX)
 		p->log->id[p->log->len++] = p->id;
-	if (p->unregister_self)
-		user_return_notifier_unregister(urn);
-	if (p->register_other)
-		user_return_notifier_register(p->register_other);
+	if (p->unregister_self) {
+		if (p->real_list)
+			user_return_notifier_unregister(urn);
+		else
+			urn_unregister(urn);
+	}
+	if (p->register_other) {
+		if (p->real_list)
+			user_return_notifier_register(p->register_other);
+		else
+			urn_register(p->register_other);
+	}
 }
 
 #define URN_PROBE(_id, _log) {					\
@@ -89,21 +136,12 @@ static bool urn_flag(void)
 	return test_thread_flag(TIF_USER_RETURN_NOTIFY);
 }
 
-/* The case's own notifier list of this CPU; test->priv holds one per CPU. */
-static struct hlist_head *urn_case_list(void)
-{
-	struct hlist_head *lists = kunit_get_current_test()->priv;
-
-	return &lists[smp_processor_id()];
-}
-
 static int urn_case_init(struct kunit *test)
 {
 	test->priv = kunit_kcalloc(test, nr_cpu_ids, sizeof(struct hlist_head),
 				   GFP_KERNEL);
 	if (!test->priv)
 		return -ENOMEM;
-	kunit_activate_static_stub(test, user_return_notifier_list, urn_case_list);
 	return 0;
 }
 
@@ -133,10 +171,10 @@ static void urn_test_register_unregister(struct kunit *test)
 	bool real_flag, flag_reg, flag_unreg;
 
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
+	urn_register(&a.urn);
 	/* After: @a is on this CPU's list and the task is flagged. */
 	flag_reg = urn_flag();
-	user_return_notifier_unregister(&a.urn);
+	urn_unregister(&a.urn);
 	/* After: the list is empty again and the flag is gone. */
 	flag_unreg = urn_flag();
 	urn_unpin(real_flag);
@@ -160,17 +198,17 @@ static void urn_test_fire(struct kunit *test)
 	real_flag = urn_pin();
 	cpu = smp_processor_id();
 	/* Nothing registered: nothing to call. */
-	fire_user_return_notifiers();
-	user_return_notifier_register(&a.urn);
-	fire_user_return_notifiers();
-	fire_user_return_notifiers();
+	urn_fire();
+	urn_register(&a.urn);
+	urn_fire();
+	urn_fire();
 	/*
 	 * Still registered, so each direct fire calls it (the exit to user
 	 * mode fires only when armed, see urn_test_arm()).
 	 */
 	calls_registered = a.calls;
-	user_return_notifier_unregister(&a.urn);
-	fire_user_return_notifiers();
+	urn_unregister(&a.urn);
+	urn_fire();
 	calls_after = a.calls;
 	urn_unpin(real_flag);
 
@@ -190,14 +228,14 @@ static void urn_test_registered(struct kunit *test)
 	real_flag = urn_pin();
 	/* Before: a zeroed notifier reads as not registered. */
 	zeroed = user_return_notifier_registered(&a.urn);
-	user_return_notifier_register(&a.urn);
+	urn_register(&a.urn);
 	reg = user_return_notifier_registered(&a.urn);
-	user_return_notifier_unregister(&a.urn);
+	urn_unregister(&a.urn);
 	unreg = user_return_notifier_registered(&a.urn);
 	/* An unregistered notifier can be registered again. */
-	user_return_notifier_register(&a.urn);
+	urn_register(&a.urn);
 	rereg = user_return_notifier_registered(&a.urn);
-	user_return_notifier_unregister(&a.urn);
+	urn_unregister(&a.urn);
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_FALSE(test, zeroed);
@@ -219,17 +257,17 @@ static void urn_test_several(struct kunit *test)
 	bool real_flag, flag_two_left, flag_fired, a_reg, c_reg;
 
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	user_return_notifier_register(&b.urn);
-	user_return_notifier_register(&c.urn);
-	user_return_notifier_unregister(&b.urn);
+	urn_register(&a.urn);
+	urn_register(&b.urn);
+	urn_register(&c.urn);
+	urn_unregister(&b.urn);
 	flag_two_left = urn_flag();
-	fire_user_return_notifiers();
+	urn_fire();
 	flag_fired = urn_flag();
 	a_reg = user_return_notifier_registered(&a.urn);
 	c_reg = user_return_notifier_registered(&c.urn);
-	user_return_notifier_unregister(&a.urn);
-	user_return_notifier_unregister(&c.urn);
+	urn_unregister(&a.urn);
+	urn_unregister(&c.urn);
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
@@ -252,15 +290,15 @@ static void urn_test_arm(struct kunit *test)
 	bool real_flag, flag_fired, flag_armed;
 
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	fire_user_return_notifiers();
+	urn_register(&a.urn);
+	urn_fire();
 	calls_fired = a.calls;
 	flag_fired = urn_flag();
 	user_return_notifier_arm();
 	flag_armed = urn_flag();
-	fire_user_return_notifiers();
+	urn_fire();
 	calls_armed = a.calls;
-	user_return_notifier_unregister(&a.urn);
+	urn_unregister(&a.urn);
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_EQ(test, calls_fired, 1);
@@ -279,13 +317,13 @@ static void urn_test_order(struct kunit *test)
 	bool real_flag;
 
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	user_return_notifier_register(&b.urn);
-	user_return_notifier_register(&c.urn);
-	fire_user_return_notifiers();
-	user_return_notifier_unregister(&a.urn);
-	user_return_notifier_unregister(&b.urn);
-	user_return_notifier_unregister(&c.urn);
+	urn_register(&a.urn);
+	urn_register(&b.urn);
+	urn_register(&c.urn);
+	urn_fire();
+	urn_unregister(&a.urn);
+	urn_unregister(&b.urn);
+	urn_unregister(&c.urn);
 	urn_unpin(real_flag);
 
 	KUNIT_ASSERT_EQ(test, log.len, 3);
@@ -302,11 +340,11 @@ static void urn_test_unregister_in_callback(struct kunit *test)
 
 	a.unregister_self = true;
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	fire_user_return_notifiers();
+	urn_register(&a.urn);
+	urn_fire();
 	/* After: @a is gone and so is the flag; firing again calls nothing. */
 	flag_after = urn_flag();
-	fire_user_return_notifiers();
+	urn_fire();
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
@@ -326,17 +364,17 @@ static void urn_test_unregister_in_callback_middle(struct kunit *test)
 
 	b.unregister_self = true;
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	user_return_notifier_register(&b.urn);
-	user_return_notifier_register(&c.urn);
-	fire_user_return_notifiers();
+	urn_register(&a.urn);
+	urn_register(&b.urn);
+	urn_register(&c.urn);
+	urn_fire();
 	a_reg = user_return_notifier_registered(&a.urn);
 	b_reg = user_return_notifier_registered(&b.urn);
 	c_reg = user_return_notifier_registered(&c.urn);
 	/* Second round: only @c and @a are left. */
-	fire_user_return_notifiers();
-	user_return_notifier_unregister(&a.urn);
-	user_return_notifier_unregister(&c.urn);
+	urn_fire();
+	urn_unregister(&a.urn);
+	urn_unregister(&c.urn);
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_TRUE(test, a_reg);
@@ -364,11 +402,11 @@ static void urn_test_register_in_callback(struct kunit *test)
 	a.unregister_self = true;
 	a.register_other = &b.urn;
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	fire_user_return_notifiers();
+	urn_register(&a.urn);
+	urn_fire();
 	b_calls_first = b.calls;
-	fire_user_return_notifiers();
-	user_return_notifier_unregister(&b.urn);
+	urn_fire();
+	urn_unregister(&b.urn);
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
@@ -390,12 +428,12 @@ static void urn_test_double_register(struct kunit *test)
 
 	kunit_warning_suppress(test) {
 		real_flag = urn_pin();
-		user_return_notifier_register(&b.urn);
-		user_return_notifier_register(&a.urn);
-		user_return_notifier_register(&a.urn);
-		fire_user_return_notifiers();
-		user_return_notifier_unregister(&a.urn);
-		user_return_notifier_unregister(&b.urn);
+		urn_register(&b.urn);
+		urn_register(&a.urn);
+		urn_register(&a.urn);
+		urn_fire();
+		urn_unregister(&a.urn);
+		urn_unregister(&b.urn);
 		flag_after = urn_flag();
 		urn_unpin(real_flag);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
@@ -420,14 +458,14 @@ static void urn_test_unregister_unregistered(struct kunit *test)
 
 	kunit_warning_suppress(test) {
 		real_flag = urn_pin();
-		user_return_notifier_register(&b.urn);
-		user_return_notifier_unregister(&a.urn);
+		urn_register(&b.urn);
+		urn_unregister(&a.urn);
 		flag_stray = urn_flag();
 		a_reg = user_return_notifier_registered(&a.urn);
-		fire_user_return_notifiers();
-		user_return_notifier_unregister(&b.urn);
+		urn_fire();
+		urn_unregister(&b.urn);
 		/* Twice: the second one is the stray one. */
-		user_return_notifier_unregister(&b.urn);
+		urn_unregister(&b.urn);
 		urn_unpin(real_flag);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 2);
 	}
@@ -438,14 +476,11 @@ static void urn_test_unregister_unregistered(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, flag_stray);
 }
 
-static bool urn_not_enabled(void)
-{
-	return false;
-}
-
 /*
  * Before user_return_notifier_enable() a pending notifier would not follow
  * its CPU to the next task: registration fails, warns and changes nothing.
+ * The case registers with the hand-over seen as off, whatever other users
+ * enabled.
  */
 static void urn_test_register_before_enable(struct kunit *test)
 {
@@ -453,16 +488,15 @@ static void urn_test_register_before_enable(struct kunit *test)
 	bool real_flag = false, flag = true, reg = true;
 	int ret = 0;
 
-	kunit_activate_static_stub(test, user_return_notifier_enabled, urn_not_enabled);
 	kunit_warning_suppress(test) {
 		real_flag = urn_pin();
-		ret = user_return_notifier_register(&a.urn);
+		ret = __user_return_notifier_register(&a.urn, urn_case_list(),
+						      false);
 		flag = urn_flag();
 		reg = user_return_notifier_registered(&a.urn);
-		fire_user_return_notifiers();
+		urn_fire();
 		urn_unpin(real_flag);
 	}
-	kunit_deactivate_static_stub(test, user_return_notifier_enabled);
 
 	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 	KUNIT_EXPECT_FALSE(test, flag);
@@ -483,15 +517,15 @@ static void urn_test_init_dirty_memory(struct kunit *test)
 	memset(&a.urn.link, 0xa5, sizeof(a.urn.link));
 	kunit_warning_suppress(test) {
 		real_flag = urn_pin();
-		ret_dirty = user_return_notifier_register(&a.urn);
+		ret_dirty = urn_register(&a.urn);
 		urn_unpin(real_flag);
 	}
 
 	user_return_notifier_init(&a.urn, urn_probe_fn);
 	a.unregister_self = true;
 	real_flag = urn_pin();
-	ret_init = user_return_notifier_register(&a.urn);
-	fire_user_return_notifiers();
+	ret_init = urn_register(&a.urn);
+	urn_fire();
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_EQ(test, ret_dirty, -EBUSY);
@@ -519,7 +553,7 @@ static void urn_test_propagate(struct kunit *test)
 	real_flag = urn_pin();
 	propagate_user_return_notify(current, t);
 	none_moved = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
-	user_return_notifier_register(&a.urn);
+	urn_register(&a.urn);
 	/* As if switching from current to @t ... */
 	propagate_user_return_notify(current, t);
 	mine = urn_flag();
@@ -528,7 +562,7 @@ static void urn_test_propagate(struct kunit *test)
 	propagate_user_return_notify(t, current);
 	mine_back = urn_flag();
 	theirs_back = test_tsk_thread_flag(t, TIF_USER_RETURN_NOTIFY);
-	user_return_notifier_unregister(&a.urn);
+	urn_unregister(&a.urn);
 	urn_unpin(real_flag);
 
 	kthread_stop(t);
@@ -554,7 +588,7 @@ static int urn_switch_thread(void *data)
 	struct urn_switch *sw = data;
 
 	sw->real_flag = urn_pin();
-	user_return_notifier_register(&sw->probe.urn);
+	urn_register(&sw->probe.urn);
 	urn_unpin(sw->real_flag);
 	complete(&sw->registered);
 
@@ -564,7 +598,7 @@ static int urn_switch_thread(void *data)
 	/* Running on the CPU again: the flag came back with it. */
 	local_irq_disable();
 	sw->flag_after_sleep = urn_flag();
-	user_return_notifier_unregister(&sw->probe.urn);
+	urn_unregister(&sw->probe.urn);
 	sw->flag_after_unregister = urn_flag();
 	/*
 	 * The flag may have stood for the CPU's real list too: give it back.
@@ -622,7 +656,7 @@ static void urn_test_context_switch(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, sw.flag_after_unregister);
 }
 
-/* The CPU-offline callback fires what is pending on its CPU. */
+/* The CPU-offline callback's work fires what is pending on its CPU. */
 static void urn_test_offline_callback(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
@@ -632,8 +666,8 @@ static void urn_test_offline_callback(struct kunit *test)
 	a.unregister_self = true;
 	real_flag = urn_pin();
 	cpu = smp_processor_id();
-	user_return_notifier_register(&a.urn);
-	user_return_notifier_cpu_offline(cpu);
+	urn_register(&a.urn);
+	__user_return_notifier_cpu_offline(cpu, urn_case_list());
 	flag_after = urn_flag();
 	urn_unpin(real_flag);
 
@@ -660,18 +694,18 @@ static void urn_test_offline_not_armed(struct kunit *test)
 		real_flag = urn_pin();
 		cpu = smp_processor_id();
 		other = cpumask_any_but(cpu_online_mask, cpu);
-		user_return_notifier_register(&a.urn);
-		fire_user_return_notifiers();
+		urn_register(&a.urn);
+		urn_fire();
 		calls_fired = a.calls;
-		user_return_notifier_cpu_offline(cpu);
+		__user_return_notifier_cpu_offline(cpu, urn_case_list());
 		calls_offline = a.calls;
 		if (other < nr_cpu_ids) {
 			/* Armed again: another CPU's offline must not fire this list. */
 			user_return_notifier_arm();
-			user_return_notifier_cpu_offline(other);
-			fire_user_return_notifiers();
+			__user_return_notifier_cpu_offline(other, urn_case_list());
+			urn_fire();
 		}
-		user_return_notifier_unregister(&a.urn);
+		urn_unregister(&a.urn);
 		urn_unpin(real_flag);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, other < nr_cpu_ids ? 1 : 0);
 	}
@@ -681,6 +715,7 @@ static void urn_test_offline_not_armed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a.calls, other < nr_cpu_ids ? 2 : 1);
 }
 
+/* On the real list of the CPU it runs on, through the API. */
 static long urn_register_here(void *data)
 {
 	struct urn_probe *p = data;
@@ -718,16 +753,17 @@ static void urn_test_other_user(struct kunit *test)
 
 	migrate_disable();
 	cpu = smp_processor_id();
-	/* A worker is not the case's thread: it registers on the real list. */
+	/* A worker registers on the real list, through the API. */
+	other.real_list = true;
 	work_on_cpu(cpu, urn_register_here, &other);
 
 	real_flag = urn_pin();
 	other_before = other.calls;
-	user_return_notifier_register(&a.urn);
+	urn_register(&a.urn);
 	flag_reg = urn_flag();
-	fire_user_return_notifiers();
+	urn_fire();
 	other_after = other.calls;
-	user_return_notifier_unregister(&a.urn);
+	urn_unregister(&a.urn);
 	flag_unreg = urn_flag();
 	urn_unpin(real_flag);
 
@@ -752,6 +788,7 @@ static void urn_test_offline_remove_cpu(struct kunit *test)
 		kunit_skip(test, "needs a second online CPU");
 
 	a.unregister_self = true;
+	a.real_list = true;
 	work_on_cpu(cpu, urn_register_here, &a);
 	ret = remove_cpu(cpu);
 	if (ret) {
@@ -787,8 +824,8 @@ static void urn_test_tracepoint(struct kunit *test)
 
 	a.unregister_self = true;
 	real_flag = urn_pin();
-	user_return_notifier_register(&a.urn);
-	fire_user_return_notifiers();
+	urn_register(&a.urn);
+	urn_fire();
 	urn_unpin(real_flag);
 
 	unregister_trace_user_return_notifier_fire(urn_trace_probe, &seen);
