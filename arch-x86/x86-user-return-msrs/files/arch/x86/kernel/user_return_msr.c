@@ -106,7 +106,10 @@ static bool urm_ready;
  */
 VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
 {
-	/* Not from an IPI: see user_return_notifier_list(). */
+	/*
+	 * Not from a hard interrupt: an IPI that lands on a CPU whose current
+	 * task is a KUnit case would look the stub up under its spinlock_t.
+	 */
 	if (!in_hardirq())
 		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
 	return rdmsrq_safe(msr, val);
