@@ -63,6 +63,7 @@ struct urn_probe {
 	bool irqs_were_disabled;
 	bool unregister_self;
 	struct user_return_notifier *register_other;
+	int register_ret;
 	/* On the CPU's real list, through the API, not on the case's list. */
 	bool real_list;
 };
@@ -118,9 +119,9 @@ static void urn_probe_fn(struct user_return_notifier *urn)
 	}
 	if (p->register_other) {
 		if (p->real_list)
-			user_return_notifier_register(p->register_other);
+			p->register_ret = user_return_notifier_register(p->register_other);
 		else
-			urn_register(p->register_other);
+			p->register_ret = urn_register(p->register_other);
 	}
 }
 
@@ -409,6 +410,7 @@ static void urn_test_register_in_callback(struct kunit *test)
 	urn_unregister(&b.urn);
 	urn_unpin(real_flag);
 
+	KUNIT_EXPECT_EQ(test, a.register_ret, 0);
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
 	KUNIT_EXPECT_EQ(test, b_calls_first, 0);
 	KUNIT_EXPECT_EQ(test, b.calls, 1);
@@ -719,11 +721,12 @@ static void urn_test_offline_not_armed(struct kunit *test)
 static long urn_register_here(void *data)
 {
 	struct urn_probe *p = data;
+	int ret;
 
 	local_irq_disable();
-	user_return_notifier_register(&p->urn);
+	ret = user_return_notifier_register(&p->urn);
 	local_irq_enable();
-	return 0;
+	return ret;
 }
 
 static long urn_unregister_here(void *data)
@@ -755,7 +758,10 @@ static void urn_test_other_user(struct kunit *test)
 	cpu = smp_processor_id();
 	/* A worker registers on the real list, through the API. */
 	other.real_list = true;
-	work_on_cpu(cpu, urn_register_here, &other);
+	if (work_on_cpu(cpu, urn_register_here, &other)) {
+		migrate_enable();
+		KUNIT_FAIL_AND_ABORT(test, "registering on the real list failed");
+	}
 
 	real_flag = urn_pin();
 	other_before = other.calls;
@@ -789,7 +795,7 @@ static void urn_test_offline_remove_cpu(struct kunit *test)
 
 	a.unregister_self = true;
 	a.real_list = true;
-	work_on_cpu(cpu, urn_register_here, &a);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, urn_register_here, &a), 0);
 	ret = remove_cpu(cpu);
 	if (ret) {
 		work_on_cpu(cpu, urn_unregister_here, &a);
