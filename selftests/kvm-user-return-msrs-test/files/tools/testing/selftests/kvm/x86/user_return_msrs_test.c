@@ -1228,7 +1228,7 @@ static void test_sfmask_reserved(void)
 	int i;
 
 	if (!this_cpu_has(X86_FEATURE_VMX)) {
-		ksft_test_result_skip("%s: not VMX; SVM switches SYSCALL_MASK with VMLOAD and VMSAVE\n",
+		ksft_test_result_skip("%s: no VMX; SVM switches SYSCALL_MASK in VMLOAD/VMSAVE\n",
 				      SFMASK_CASE);
 		return;
 	}
