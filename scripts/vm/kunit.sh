@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kunit.sh TREE ARCH OUT.json
+# kunit.sh TREE ARCH OUT.json [OBJ]
 #
-# Run the KUnit suites that the series adds (every .kunitconfig it adds;
-# for a non-x86 ARCH, those outside arch/x86) with tools/testing/kunit/kunit.py
-# in TREE, and write their results to OUT.json (results.py's format).  On
-# x86_64 the suites are built in next to KVM and the test module.
+# Run the KUnit suites that the series adds with the kernel's own
+# tools/testing/kunit/kunit.py in TREE, with README.md's command for ARCH
+# as it is typed there (kunit-readme.py reads it), and write their results
+# to OUT.json (results.py's format).  That command must name every
+# .kunitconfig the series adds (for a non-x86 ARCH, those outside
+# arch/x86).  Added to it: where to build, the jobs, a timeout, the JSON
+# output and kbuild.sh's compilers (ccache).
+#
+# OBJ, when given, holds a kernel of TREE's HEAD that kbuild.sh built
+# (make run's series kernel, which runs the same suites at boot in every
+# VM): if its .config has every option the command asks for, kunit.py
+# runs there and builds nothing again (kunit-adopt.py checks, and names
+# what is missing); one build serves both.  Without OBJ, kunit.py
+# configures and builds in build/kunit-ARCH.
 
 . "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=kunit
 
-[ $# -eq 3 ] || die "usage: kunit.sh TREE ARCH OUT.json"
+[ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: kunit.sh TREE ARCH OUT.json [OBJ]"
 tree=$(cd "$1" && pwd)
 arch=$2
 out=$3
+obj=${4:-}
 base=$(cat "$BUILD/base.commit")
 
 mapfile -t configs < <(git -C "$tree" diff --name-only "$base" HEAD |
@@ -25,33 +36,40 @@ if [ ${#configs[@]} -eq 0 ]; then
 	exit 0
 fi
 
-# Two CPUs, so that the CPU-offline cases run instead of skipping.
-args=(--arch="$arch" --build_dir="$BUILD/kunit-$arch" --jobs="$JOBS" --timeout=600
-      --qemu_args="-smp 2")
-for c in "${configs[@]}"; do args+=(--kunitconfig="$c"); done
+readme=$(python3 "$TOP/scripts/vm/kunit-readme.py" "$TOP/README.md" "$arch") ||
+	die "README.md shows no kunit.py command for $arch"
+mapfile -t args <<< "$readme"
+kunitconfigs=()
+for a in "${args[@]}"; do
+	case $a in --kunitconfig=*) kunitconfigs+=("${a#--kunitconfig=}") ;; esac
+done
+for c in "${configs[@]}"; do
+	printf '%s\n' "${kunitconfigs[@]}" | grep -qxF -e "${c%/.kunitconfig}" -e "$c" ||
+		die "README.md's kunit.py command for $arch does not name ${c%/.kunitconfig}, which the series adds"
+done
+
 case "$arch" in
-x86_64)
-	# As a distribution kernel or --alltests builds them: beside KVM
-	# (kvm_amd initializes on QEMU's -cpu max) and the test module, all
-	# built in, with the lock and preemption debugging on.
-	cc=gcc
-	args+=(--qemu_args="-cpu max")
-	for o in VIRTUALIZATION KVM KVM_AMD KVM_INTEL DEBUG_FS \
-		 TEST_USER_RETURN_NOTIFIER PREEMPT PROVE_LOCKING \
-		 DEBUG_ATOMIC_SLEEP DEBUG_PREEMPT; do
-		args+=(--kconfig_add "CONFIG_$o=y")
-	done ;;
-riscv)
-	cc=riscv64-linux-gnu-gcc
-	args+=(--cross_compile=riscv64-linux-gnu-)
-	# kunit.py's riscv configuration has no tracing: without it
-	# urn_test_tracepoint skips (README: the same two options).
-	for o in FTRACE ENABLE_DEFAULT_TRACERS; do
-		args+=(--kconfig_add "CONFIG_$o=y")
-	done ;;
-*) die "no set-up for KUnit on $arch" ;;
+x86_64)	cc=gcc ;;
+riscv)	cc=riscv64-linux-gnu-gcc ;;
+*)	die "no set-up for KUnit on $arch" ;;
 esac
-command -v ccache >/dev/null 2>&1 && args+=(--make_options="CC=ccache $cc")
+# kbuild.sh's compilers, so that the commands OBJ was built with stay the
+# same and nothing is compiled again.
+hostcc=gcc
+if command -v ccache >/dev/null 2>&1; then
+	cc="ccache $cc"
+	hostcc="ccache gcc"
+fi
+args+=(--jobs="$JOBS" --timeout=600 --make_options="CC=$cc" --make_options="HOSTCC=$hostcc")
+if [ -n "$obj" ]; then
+	obj=$(cd "$obj" && pwd)
+	[ -f "$obj/.config" ] || die "${obj#$TOP/} holds no configured kernel"
+	python3 "$TOP/scripts/vm/kunit-adopt.py" "$tree" "$obj" "$arch" "${kunitconfigs[@]}" ||
+		die "the kernel in ${obj#$TOP/} lacks options that README.md's kunit.py command asks for"
+else
+	obj=$BUILD/kunit-$arch
+fi
+args+=(--build_dir="$obj")
 
 step "kunit.py run --arch=$arch: ${configs[*]}"
 # What an earlier run left is never read as this run's result.
@@ -107,4 +125,4 @@ grep -E '^\[[0-9:]+\] (Testing complete|=+ (PASSED|FAILED|SKIPPED))' "$log" | se
 # Every case may pass while the kernel splats: kunit.py keeps the kernel's
 # log in its build directory, and a splat there fails the run.
 "$TOP/scripts/verdict/results.py" kunitjson "$out.kunit" "$out" "kunit.py $arch: " "$rc" \
-	"$BUILD/kunit-$arch/test.log"
+	"$obj/test.log"
