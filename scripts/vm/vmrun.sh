@@ -34,7 +34,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-60}
 EMU=${EMU:-qemu}
 case "$EMU" in
 qemu) need_cmd qemu-system-x86_64 cpio busybox gcc ;;
-bochs) need_cmd bochs genisoimage gzip cpio busybox gcc ;;
+bochs) need_cmd bochs genisoimage cpio busybox gcc ;;
 *) die "EMU=$EMU: qemu or bochs" ;;
 esac
 # The whole VM's limit, tests included; not reaching URN-DONE is a failure.
@@ -147,8 +147,11 @@ else
 	mkdir -p "$iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
 	cp "$kimg" "$iso/bzImage"
-	gzip -1 -c "$logdir/initramfs.cpio" > "$iso/initrd.gz"
-	printf 'default urn\nprompt 0\nlabel urn\n  kernel /bzImage\n  append initrd=/initrd.gz %s urn_end=bochs %s\n' \
+	# Not compressed: isolinux reads the larger file faster than the
+	# emulated CPU inflates the smaller one (to the first test: 83 s
+	# instead of 105 s with gzip -1, Haswell, 24 MB).
+	cp "$logdir/initramfs.cpio" "$iso/initrd"
+	printf 'default urn\nprompt 0\nlabel urn\n  kernel /bzImage\n  append initrd=/initrd %s urn_end=bochs %s\n' \
 		"$cmdline reboot=t clearcpuid=aperfmperf" "${KERNEL_ARGS:-}" > "$iso/isolinux/isolinux.cfg"
 	genisoimage -quiet -o "$logdir/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table -J -R "$iso" ||
