@@ -49,7 +49,9 @@ for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
 	fi
 	git -C "$src" checkout -q --detach "$c"
 	info "prefix $i/$n: $subject"
-	if URN_LAX_CONFIG=1 "$TOP/scripts/build/kbuild.sh" "$src" "$O" - \
+	# vmlinux linked and the modules: the image would only pack that
+	# vmlinux again, at some seconds a prefix.
+	if KBUILD_TARGETS="vmlinux modules" URN_LAX_CONFIG=1 "$TOP/scripts/build/kbuild.sh" "$src" "$O" - \
 		"$TOP/scripts/build/x86-series.config" > "$log/$i.log" 2>&1; then
 		prev=pass
 	else
