@@ -64,6 +64,8 @@ args+=(--jobs="$JOBS" --timeout=600 --make_options="CC=$cc" --make_options="HOST
 if [ -n "$obj" ]; then
 	obj=$(cd "$obj" && pwd)
 	[ -f "$obj/.config" ] || die "${obj#$TOP/} holds no configured kernel"
+	! printf '%s\n' "${args[@]}" | grep -q '^--kconfig_add' ||
+		die "kunit-adopt.py takes the kunitconfigs only: README.md's $arch command adds options"
 	python3 "$TOP/scripts/vm/kunit-adopt.py" "$tree" "$obj" "$arch" "${kunitconfigs[@]}" ||
 		die "the kernel in ${obj#$TOP/} lacks options that README.md's kunit.py command asks for"
 else
