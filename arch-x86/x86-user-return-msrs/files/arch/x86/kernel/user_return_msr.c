@@ -452,50 +452,74 @@ static __always_inline u64 urm_merge(const struct urm_slot *s, u64 value,
 }
 
 /*
+ * The first write on this CPU: register the notifier, which stays registered.
+ * user_return_msr_add() enabled the notifiers, so this fails only on a bug;
+ * then restore the host values now rather than leave a value loaded that
+ * nothing would restore, and fail.
+ */
+static noinline int urm_register(struct urm_cpu *c)
+{
+	unsigned long flags;
+	int err = 0;
+
+	local_irq_save(flags);
+	if (WARN_ON_ONCE(user_return_notifier_register(&c->urn))) {
+		urm_on_user_return(&c->urn);
+		err = -EIO;
+	}
+	local_irq_restore(flags);
+	return err;
+}
+
+/*
  * Load @value, which differs from what @slot holds on this CPU, and arm the
  * notifier.  Out of line, so that the common case of user_return_msr_set()
  * needs no stack frame.
+ *
+ * Interrupts stay enabled.  The interrupts that touch the slots (the IPIs
+ * of user_return_msr_restore_host() and of user_return_msr_remove()) only
+ * write host values back and clear dirty bits, and the slot's bit is set
+ * once the MSR holds @value: such an interrupt before that leaves the slot
+ * for the notifier that this write arms, one after it restores the slot.
+ * One that restores the slot between the WRMSR and the store to ->curr
+ * leaves ->curr at @value while the MSR holds the host value, until the
+ * next return to user mode; user_return_msr_restore_host() says so.  KVM's
+ * own code took these interrupts with interrupts enabled too.
+ *
+ * The notifier's flag follows the CPU, from task to task at each context
+ * switch, until the notifier has run, which clears every dirty bit: while
+ * some slot is dirty it is armed already, and only the write that dirties
+ * the first slot arms it.
  */
 static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 {
 	struct urm_slot *s = &c->slots[slot];
-	unsigned long flags;
+	unsigned long dirty;
 	int err;
 
-	/* Against the IPIs that restore the host values or forget a slot. */
-	local_irq_save(flags);
 	if (urm_should_fail())
 		err = -EIO;
 	else
 		err = user_return_msr_wrmsr(urm_msrs[slot], value);
-	if (unlikely(err)) {
-		c->stats[slot].faults++;
-	} else {
-		s->curr = value;
-		c->stats[slot].writes++;
-		if (likely(value != s->host))
-			__set_bit(slot, &c->dirty);
-		else
-			__clear_bit(slot, &c->dirty);
-	}
 	if (trace_user_return_msr_write_enabled())
 		urm_trace_write(slot, value, err);
-	/*
-	 * Registered on the first write on this CPU, armed on the others.
-	 * user_return_msr_add() enabled the notifiers, so registering fails
-	 * only on a bug; then restore the host values now rather than leave
-	 * a value loaded that nothing will restore, and fail.
-	 */
-	if (c->dirty) {
-		if (likely(user_return_notifier_registered(&c->urn))) {
-			user_return_notifier_arm();
-		} else if (WARN_ON_ONCE(user_return_notifier_register(&c->urn))) {
-			urm_on_user_return(&c->urn);
-			err = -EIO;
-		}
+	if (unlikely(err)) {
+		c->stats[slot].faults++;
+		return err;
 	}
-	local_irq_restore(flags);
-	return err;
+	s->curr = value;
+	c->stats[slot].writes++;
+	if (unlikely(value == s->host)) {
+		__clear_bit(slot, &c->dirty);
+		return 0;
+	}
+	dirty = READ_ONCE(c->dirty);
+	__set_bit(slot, &c->dirty);
+	if (unlikely(!user_return_notifier_registered(&c->urn)))
+		return urm_register(c);
+	if (!dirty)
+		user_return_notifier_arm();
+	return 0;
 }
 
 /* user_return_msr_set() of a slot that is not valid on this CPU yet. */
@@ -608,12 +632,13 @@ EXPORT_SYMBOL_GPL(user_return_msr_get);
  * module unload, and KVM's IPI outside a reboot.
  *
  * From an interrupt that hit user_return_msr_set() on this CPU, the host
- * values are safe, not the caller's: if the interrupted
- * call goes on to write its value, that write arms the notifier again, so
- * the host value is back before the CPU returns to user mode; if it had
- * already found its value loaded, it returns 0 although the value is gone.
- * A caller that disables virtualization from an interrupt must not rely
- * on the values loaded before it.
+ * values are safe, not the caller's: if the interrupted call goes on to
+ * write its value, that write arms the notifier again, so the host value
+ * is back before the CPU returns to user mode; if it had already found its
+ * value loaded, it returns 0 although the value is gone; if it was writing
+ * it, the cache may say until the next return to user mode that the value
+ * is loaded.  A caller that disables virtualization from an interrupt must
+ * not rely on the values loaded before it.
  *
  * Context: Any context that cannot migrate: interrupts or preemption
  * disabled, or a per-CPU thread such as the CPU-hotplug thread.

@@ -45,6 +45,8 @@ struct urm_fake {
 	bool fault_write[NR_FAKE_MSRS];
 	unsigned int reads;
 	unsigned int writes;
+	/* Whether interrupts were disabled at the last write. */
+	bool write_irqs_disabled;
 	/* References this test holds, given back by the exit hook. */
 	unsigned int refs[NR_FAKE_MSRS];
 	int slot[NR_FAKE_MSRS];
@@ -73,6 +75,7 @@ static int fake_wrmsr(u32 msr, u64 val)
 	if (i >= NR_FAKE_MSRS)
 		return wrmsrq_safe(msr, val);
 
+	f->write_irqs_disabled = irqs_disabled();
 	if (f->fault_write[i])
 		return -EIO;
 	f->writes++;
@@ -333,6 +336,64 @@ static void set_arms_notifier_on_first_change(struct kunit *test)
  * The notifier is registered by the first write on a CPU and stays
  * registered: after a return to user mode the next write only arms it.
  */
+/*
+ * While a slot holds another value than the host's, the notifier is armed,
+ * and its flag follows the CPU from task to task until it runs: a write to
+ * a second slot does not arm it again.  Seen by taking the flag away
+ * behind the layer's back.
+ */
+static void set_arms_only_when_first_slot_changes(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int a = add_fake_ok(test, 0, 0x10);
+	unsigned int b = add_fake_ok(test, 1, 0x10);
+	bool first, second, after_return;
+
+	preempt_disable();
+	user_return();
+	user_return_msr_set(a, 0x20, -1ull);
+	first = test_thread_flag(TIF_USER_RETURN_NOTIFY);
+	clear_thread_flag(TIF_USER_RETURN_NOTIFY);
+	user_return_msr_set(b, 0x20, -1ull);
+	second = test_thread_flag(TIF_USER_RETURN_NOTIFY);
+	user_return();
+	user_return_msr_set(a, 0x30, -1ull);
+	after_return = test_thread_flag(TIF_USER_RETURN_NOTIFY);
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_TRUE(test, first);
+	KUNIT_EXPECT_FALSE(test, second);
+	KUNIT_EXPECT_TRUE(test, after_return);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
+	KUNIT_EXPECT_EQ(test, f->hw[1], 0x10);
+}
+
+/*
+ * Only the first write on a CPU registers the notifier, with interrupts
+ * disabled; the others write the MSR with interrupts enabled.
+ */
+static void set_keeps_interrupts_enabled(struct kunit *test)
+{
+	struct urm_fake *f = test->priv;
+	unsigned int slot = add_fake_ok(test, 0, 0x10);
+	bool registered, irqs_disabled_in_write;
+
+	preempt_disable();
+	user_return_msr_set(slot, 0x20, -1ull);
+	user_return();
+	registered = user_return_notifier_registered(user_return_msr_notifier());
+	f->write_irqs_disabled = true;
+	user_return_msr_set(slot, 0x30, -1ull);
+	irqs_disabled_in_write = f->write_irqs_disabled;
+	user_return();
+	preempt_enable();
+
+	KUNIT_EXPECT_TRUE(test, registered);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled_in_write);
+	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
+}
+
 static void notifier_stays_registered(struct kunit *test)
 {
 	struct urm_fake *f = test->priv;
@@ -740,6 +801,8 @@ static struct kunit_case urm_test_cases[] = {
 	KUNIT_CASE(set_host_value_writes_nothing),
 	KUNIT_CASE(set_mask_keeps_host_bits),
 	KUNIT_CASE(set_arms_notifier_on_first_change),
+	KUNIT_CASE(set_arms_only_when_first_slot_changes),
+	KUNIT_CASE(set_keeps_interrupts_enabled),
 	KUNIT_CASE(notifier_stays_registered),
 	KUNIT_CASE(user_return_restores_changed_slots_only),
 	KUNIT_CASE(user_return_after_set_back_writes_nothing),
