@@ -19,12 +19,14 @@
  * CPU-hotplug state, after the bring-up code has set the host values) or,
  * for a slot added later, the first time the slot is used on that CPU.
  *
- * All per-CPU state but the counters of user_return_msr_set()'s common case
- * is changed with interrupts disabled, so that user_return_msr_restore_host()
- * may run from an interrupt (an IPI that disables virtualization) that hits
- * user_return_msr_set() on the same CPU.  The MSRs are accessed
- * through user_return_msr_rdmsr() and user_return_msr_wrmsr(), which KUnit
- * can replace.
+ * A write (urm_write()) runs with interrupts enabled, so that
+ * user_return_msr_restore_host() may run from an interrupt (an IPI that
+ * disables virtualization) that hits it on the same CPU: such interrupts
+ * only write host values back and clear dirty bits.  The rest of the
+ * per-CPU state changes with interrupts disabled.  The counters are plain
+ * per-CPU increments: one that such an interrupt races with may be lost.
+ * The MSRs are accessed through user_return_msr_rdmsr() and
+ * user_return_msr_wrmsr(), which KUnit can replace.
  */
 
 #define pr_fmt(fmt) "user_return_msr: " fmt
@@ -273,7 +275,11 @@ static void urm_on_user_return(struct user_return_notifier *urn)
 		urm_restore_slot(c, slot);
 	}
 
-	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+	/*
+	 * Not from an interrupt: it may have hit a write between its WRMSR
+	 * and its store to ->curr, a disagreement that is no bug.
+	 */
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
 		urm_check(c);
 }
 
@@ -633,8 +639,9 @@ EXPORT_SYMBOL_GPL(user_return_msr_get);
  *
  * From an interrupt that hit user_return_msr_set() on this CPU, the host
  * values are safe, not the caller's: if the interrupted call goes on to
- * write its value, that write arms the notifier again, so the host value
- * is back before the CPU returns to user mode; if it had already found its
+ * write its value, it leaves the notifier armed (the interrupt does not
+ * disarm it), so the host value is back before the CPU returns to user
+ * mode; if it had already found its
  * value loaded, it returns 0 although the value is gone; if it was writing
  * it, the cache may say until the next return to user mode that the value
  * is loaded.  A caller that disables virtualization from an interrupt must

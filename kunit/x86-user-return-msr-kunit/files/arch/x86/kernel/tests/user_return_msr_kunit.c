@@ -333,10 +333,6 @@ static void set_arms_notifier_on_first_change(struct kunit *test)
 }
 
 /*
- * The notifier is registered by the first write on a CPU and stays
- * registered: after a return to user mode the next write only arms it.
- */
-/*
  * While a slot holds another value than the host's, the notifier is armed,
  * and its flag follows the CPU from task to task until it runs: a write to
  * a second slot does not arm it again.  Seen by taking the flag away
@@ -370,8 +366,8 @@ static void set_arms_only_when_first_slot_changes(struct kunit *test)
 }
 
 /*
- * Only the first write on a CPU registers the notifier, with interrupts
- * disabled; the others write the MSR with interrupts enabled.
+ * The MSR is written with interrupts enabled; only the registration of the
+ * notifier, at the first write on a CPU, disables them.
  */
 static void set_keeps_interrupts_enabled(struct kunit *test)
 {
@@ -394,6 +390,10 @@ static void set_keeps_interrupts_enabled(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->hw[0], 0x10);
 }
 
+/*
+ * The notifier is registered by the first write on a CPU and stays
+ * registered: after a return to user mode the next write only arms it.
+ */
 static void notifier_stays_registered(struct kunit *test)
 {
 	struct urm_fake *f = test->priv;
