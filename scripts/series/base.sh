@@ -10,6 +10,17 @@
 . "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=base
 
+# put FILE CMD...: FILE holds CMD's output, written whole (a temporary file
+# renamed), so that a reader running beside this script (make test runs
+# the tooling's test beside make run, both reading build/base.commit)
+# never sees it empty.
+put() {
+	local f=$1
+	shift
+	"$@" > "$f.tmp.$$"
+	mv -f "$f.tmp.$$" "$f"
+}
+
 check_version() {	# $1: tree
 	local v p
 	v=$(sed -n 's/^VERSION = //p' "$1/Makefile" 2>/dev/null | head -1)
@@ -42,8 +53,8 @@ if [ -n "${KSRC:-}" ]; then
 	fi
 	commit=$(git -C "$KSRC" rev-parse HEAD)
 	# A tag in the user's tree would be a change to it: note the commit instead.
-	echo "$commit" > "$BUILD/base.commit"
-	echo "Linux $(kernel_release "$KSRC") (KSRC at $commit)" > "$BUILD/base.version"
+	put "$BUILD/base.commit" echo "$commit"
+	put "$BUILD/base.version" echo "Linux $(kernel_release "$KSRC") (KSRC at $commit)"
 	info "base: $(cat "$BUILD/base.version")"
 	exit 0
 fi
@@ -58,7 +69,7 @@ if [ -d "$BUILD/base/.git" ] &&
 	step "reuse the base tree in build/base"
 	[ -z "$(git -C "$BUILD/base" status --porcelain --untracked-files=no)" ] ||
 		die "build/base has changes to tracked files; it must stay pristine (git -C build/base status)"
-	git -C "$BUILD/base" rev-parse "$BASE_TAG^{commit}" > "$BUILD/base.commit"
+	put "$BUILD/base.commit" git -C "$BUILD/base" rev-parse "$BASE_TAG^{commit}"
 	info "base: $(cat "$BUILD/base.version")"
 	exit 0
 fi
@@ -123,6 +134,6 @@ step "make it a git tree with one commit, tagged $BASE_TAG"
 )
 rm -rf "$BUILD/base"
 mv "$BUILD/base.tmp" "$BUILD/base"
-echo "Linux $(kernel_release "$BUILD/base") (Debian $BASE_PKG $debver)" > "$BUILD/base.version"
-git -C "$BUILD/base" rev-parse "$BASE_TAG^{commit}" > "$BUILD/base.commit"
+put "$BUILD/base.version" echo "Linux $(kernel_release "$BUILD/base") (Debian $BASE_PKG $debver)"
+put "$BUILD/base.commit" git -C "$BUILD/base" rev-parse "$BASE_TAG^{commit}"
 info "base: $(cat "$BUILD/base.version")"

@@ -123,6 +123,14 @@ set +e
 	--json="$out.kunit") > "$log" 2>&1
 rc=$?
 set -e
+# On adopted objects kunit.py must keep their .config: had it configured
+# anew (the command changed in a way kunit-adopt.py does not know), it
+# would have rebuilt make run's series kernel with another configuration.
+if [ -n "${4:-}" ] && grep -qE '^(Regenerating|Generating) \.config' "$log"; then
+	rc=1
+	echo "kunit.py configured ${obj#$TOP/} anew instead of running on the series kernel as it was built" >> "$log"
+	info "kunit.py configured ${obj#$TOP/} anew: the kunit.py run counts as failed (build/logs/kunit-$arch.log)"
+fi
 grep -E '^\[[0-9:]+\] (Testing complete|=+ (PASSED|FAILED|SKIPPED))' "$log" | sed 's/^/    /' >&2 || true
 # Every case may pass while the kernel splats: kunit.py keeps the kernel's
 # log in its build directory, and a splat there fails the run.
