@@ -17,33 +17,19 @@ rm -f "$R"/{check,tooling,verdict}.json "$R"/summary.* "$R/times.tsv"
 
 timed deps "$TOP/scripts/deps.sh" test
 
-# The base first: make run and the tooling's test both read it.
-timed "prepare the base" "$TOP/scripts/series/base.sh"
-
-# The tooling's test builds no kernel and boots none: in the background,
-# beside make run (a scratch copy of the project, its own build/ and
-# cache).  A failure is counted, not the end of the run.
-tooling() {
-	timed "tooling test (background)" "$TOP/scripts/tooling/tooling-test.sh" "$R/tooling.json" \
-		> "$BUILD/logs/tooling-test.log" 2>&1 ||
-		[ -f "$R/tooling.json" ] ||
-		"$V/results.py" fail "$R/tooling.json" tooling "tooling-test.sh ran to its end" \
-			"tooling-test.sh stopped before it wrote its results: see build/logs/tooling/"
-}
-mkdir -p "$BUILD/logs"
-tooling &
-tooling_pid=$!
+# The tooling first: no kernel is built.  A failure is counted, not the
+# end of the run.
+timed "tooling test" "$TOP/scripts/tooling/tooling-test.sh" "$R/tooling.json" ||
+	[ -f "$R/tooling.json" ] ||
+	"$V/results.py" fail "$R/tooling.json" tooling "tooling-test.sh ran to its end" \
+		"tooling-test.sh stopped before it wrote its results: see build/logs/tooling/"
 # results.py's own tests, on the committed sample logs.
 timed "verdict tests" "$V/tests/run.sh" "$R/verdict.json" ||
 	[ -f "$R/verdict.json" ] ||
 	"$V/results.py" fail "$R/verdict.json" verdict "the tests of results.py ran" \
 		"scripts/verdict/tests/run.sh stopped before it wrote its results"
 
-URN_NO_SUMMARY=1 URN_BISECT=1 timed "make run" "$TOP/scripts/run.sh" || run_rc=$?
-step "wait for the tooling's test"
-wait "$tooling_pid" || true
-tail -3 "$BUILD/logs/tooling-test.log" | sed 's/^/    /' >&2
-[ "${run_rc:-0}" -eq 0 ] || exit "$run_rc"
+URN_NO_SUMMARY=1 URN_BISECT=1 timed "make run" "$TOP/scripts/run.sh"
 
 # A failing check is counted in the closing line like a failing test.
 check_rc=0
