@@ -11,9 +11,8 @@
 STEP_PREFIX=base
 
 # put FILE CMD...: FILE holds CMD's output, written whole (a temporary file
-# renamed), so that a reader running beside this script (make test runs
-# the tooling's test beside make run, both reading build/base.commit)
-# never sees it empty.
+# renamed), so that a script reading build/base.commit or base.version
+# while another base.sh runs never sees it empty or half written.
 put() {
 	local f=$1
 	shift
