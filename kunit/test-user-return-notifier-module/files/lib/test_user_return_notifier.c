@@ -30,6 +30,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <linux/user-return-notifier.h>
 #include <linux/vmalloc.h>
@@ -46,12 +47,18 @@
  *	 IN_ARM flags are written by the callback only
  * @fires: number of callback runs, incremented after @rec is written
  * @arm_done: the arming ioctl has finished its steps
+ * @arm_flags: URN_TEST_ARM_* of the arming call
+ * @work: the task work of URN_TEST_ARM_TASK_WORK
+ * @work_done: @work ran, set after @rec.work_seq is written
  */
 struct urn_test_slot {
 	struct user_return_notifier urn;
 	struct urn_test_record rec;
 	atomic_t fires;
 	bool arm_done;
+	u32 arm_flags;
+	struct callback_head work;
+	bool work_done;
 };
 
 static struct urn_test_slot *urn_test_slots;
@@ -59,14 +66,33 @@ static struct urn_test_slot *urn_test_slots;
 static DECLARE_RWSEM(urn_test_sem);
 static atomic_t urn_test_used;
 static atomic_t urn_test_pending;
+/* Task works queued by callbacks that have not run yet. */
+static atomic_t urn_test_works;
 static atomic64_t urn_test_fires;
 static atomic64_t urn_test_seq;
 static struct dentry *urn_test_dir;
 
 /*
- * Runs with interrupts disabled after the last check for exit work: it takes
- * no lock, wakes no task and raises no work, as the notifier contract asks.
- * Waiters poll the slot (URN_TEST_ARM_HOLD) instead of being woken.
+ * URN_TEST_ARM_TASK_WORK: runs in the arming task, queued by the callback.
+ * The exit to user mode that fired the callback must run it before it
+ * returns; if it does not, it runs at the task's next exit.  The task holds
+ * the control file open, and with it this module, until then.
+ */
+static void urn_test_task_work(struct callback_head *work)
+{
+	struct urn_test_slot *slot = container_of(work, struct urn_test_slot, work);
+
+	slot->rec.work_seq = atomic64_inc_return(&urn_test_seq);
+	/* Pairs with the acquire in the dump. */
+	smp_store_release(&slot->work_done, true);
+	atomic_dec(&urn_test_works);
+}
+
+/*
+ * Runs with interrupts disabled after the exit work: it takes no lock, as
+ * the notifier contract asks.  Waiters poll the slot (URN_TEST_ARM_HOLD)
+ * instead of being woken.  Work that it raises (URN_TEST_ARM_TASK_WORK)
+ * must be done before the return.
  */
 static void urn_test_on_user_return(struct user_return_notifier *urn)
 {
@@ -84,6 +110,16 @@ static void urn_test_on_user_return(struct user_return_notifier *urn)
 		flags |= URN_TEST_REC_IN_ARM;
 	if (current->flags & PF_KTHREAD)
 		flags |= URN_TEST_REC_KTHREAD;
+	if ((slot->arm_flags & URN_TEST_ARM_TASK_WORK) &&
+	    !(flags & URN_TEST_REC_WORK_QUEUED) &&
+	    task_pid_nr(current) == slot->rec.arm_pid) {
+		init_task_work(&slot->work, urn_test_task_work);
+		atomic_inc(&urn_test_works);
+		if (!task_work_add(current, &slot->work, TWA_RESUME))
+			flags |= URN_TEST_REC_WORK_QUEUED;
+		else
+			atomic_dec(&urn_test_works);
+	}
 	slot->rec.flags = flags;
 	slot->rec.fire_cpu = raw_smp_processor_id();
 	slot->rec.fire_pid = task_pid_nr(current);
@@ -135,6 +171,7 @@ static long urn_test_arm(struct urn_test_arm __user *uarg)
 		return -ENOSPC;
 	slot = &urn_test_slots[idx];
 	user_return_notifier_init(&slot->urn, urn_test_on_user_return);
+	slot->arm_flags = arg.flags;
 	atomic_inc(&urn_test_pending);
 
 	/* The notifier list is per CPU and changes with interrupts disabled. */
@@ -186,12 +223,17 @@ static long urn_test_dump(struct urn_test_dump __user *uarg)
 		struct urn_test_slot *slot = &urn_test_slots[arg.first + i];
 		struct urn_test_record rec;
 		unsigned int fires;
+		bool work_done;
 
+		/* Pairs with the release in urn_test_task_work(). */
+		work_done = smp_load_acquire(&slot->work_done);
 		fires = atomic_read(&slot->fires);
 		/* Pairs with the fully ordered atomic_inc_return() in the callback. */
 		smp_rmb();
 		rec = slot->rec;
 		rec.fire_count = fires;
+		if (work_done)
+			rec.flags |= URN_TEST_REC_WORK_DONE;
 		if (READ_ONCE(slot->arm_done))
 			rec.flags |= URN_TEST_REC_ARM_DONE;
 		if (copy_to_user(&urec[i], &rec, sizeof(rec)))
@@ -218,8 +260,11 @@ static long urn_test_stats(struct urn_test_stats __user *uarg)
 /* Called with urn_test_sem held for write: no ioctl arms or reads a slot. */
 static long urn_test_reset(void)
 {
-	/* A pending notifier is still on a CPU's list: its slot must stay. */
-	if (atomic_read(&urn_test_pending))
+	/*
+	 * A pending notifier is still on a CPU's list, a pending task work on
+	 * a task's: its slot must stay.
+	 */
+	if (atomic_read(&urn_test_pending) || atomic_read(&urn_test_works))
 		return -EBUSY;
 
 	memset(urn_test_slots, 0, sizeof(*urn_test_slots) * atomic_read(&urn_test_used));

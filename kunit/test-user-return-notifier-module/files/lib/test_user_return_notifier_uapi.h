@@ -27,8 +27,14 @@
  * there is the first to return.
  */
 #define URN_TEST_ARM_HOLD	0x4
+/*
+ * When the notifier fires in the arming task, its callback queues a task
+ * work (task_work_add(), TWA_RESUME) on that task, which records when it
+ * ran: the exit to user mode must run it before it returns.
+ */
+#define URN_TEST_ARM_TASK_WORK	0x8
 #define URN_TEST_ARM_ALL	(URN_TEST_ARM_SLEEP | URN_TEST_ARM_MIGRATE | \
-				 URN_TEST_ARM_HOLD)
+				 URN_TEST_ARM_HOLD | URN_TEST_ARM_TASK_WORK)
 
 /**
  * struct urn_test_arm - argument of URN_TEST_IOC_ARM
@@ -61,6 +67,10 @@ struct urn_test_arm {
 #define URN_TEST_REC_IN_ARM	0x8
 /* The last fire ran in a kernel thread (or the idle task): a bug. */
 #define URN_TEST_REC_KTHREAD	0x10
+/* URN_TEST_ARM_TASK_WORK: the callback queued the task work. */
+#define URN_TEST_REC_WORK_QUEUED	0x20
+/* URN_TEST_ARM_TASK_WORK: the task work ran, at @work_seq. */
+#define URN_TEST_REC_WORK_DONE	0x40
 
 /**
  * struct urn_test_record - what the module knows about one slot
@@ -72,6 +82,8 @@ struct urn_test_arm {
  * @fire_pid: thread ID (init namespace) of current at the last fire
  * @fire_count: number of times the callback ran
  * @flags: URN_TEST_REC_*
+ * @work_seq: sequence number taken when the task work of
+ *	      URN_TEST_ARM_TASK_WORK ran (same counter)
  */
 struct urn_test_record {
 	__u64 arm_seq;
@@ -82,6 +94,7 @@ struct urn_test_record {
 	__s32 fire_pid;
 	__u32 fire_count;
 	__u32 flags;
+	__u64 work_seq;
 };
 
 /**

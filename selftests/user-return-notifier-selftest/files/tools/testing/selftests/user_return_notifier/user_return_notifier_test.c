@@ -8,7 +8,8 @@
  * tasks (threads, a forked child, an exec'ed image) return to user mode on
  * the arming CPU, and checks from the module's records that every notifier
  * fired exactly once, on the CPU it was armed on, in a user task, and for
- * each path that the intended task was the one to return first.
+ * each path that the intended task was the one to return first; and that
+ * work a callback raises is done before the return.
  *
  * The notifier list is per CPU and TIF_USER_RETURN_NOTIFY follows the CPU:
  * a notifier fires when the next user task returns to user mode on the
@@ -238,6 +239,59 @@ static void test_fires_once_on_arming_cpu(void)
 	set_prio(0, 0);
 	unpin();
 	ksft_test_result(ok, "fires_once_on_arming_cpu (%d cpus)\n", nr_cpus);
+}
+
+/*
+ * Work that a callback raises is done before the return to user mode.  The
+ * notifier fires in the arming task's own return (SCHED_FIFO, as above) and
+ * its callback queues a task work on that task, which must have run by the
+ * time the task is back in user mode.  An exit that returned without
+ * looking at the work flags again would leave it for the end of the next
+ * system call, the read of the record, which would not see it.
+ */
+static void test_work_from_callback_done_before_return(void)
+{
+	struct urn_test_record rec;
+	struct urn_test_arm arg;
+	bool ok = true;
+	int i, ret;
+
+	if (fifo_err) {
+		ksft_test_result_skip("work_from_callback_done_before_return: no SCHED_FIFO: %s\n",
+				      strerror(-fifo_err));
+		return;
+	}
+	set_prio(0, PRIO_HOLD);
+	for (i = 0; i < nr_cpus && ok; i++) {
+		int cpu = cpus[i];
+
+		if (!check(&ok, !pin(cpu), "cannot pin to cpu %d: %s\n", cpu, strerror(errno)))
+			break;
+		ret = arm(URN_TEST_ARM_TASK_WORK, 0, 0, &arg);
+		if (!check(&ok, !ret, "arm: %s\n", strerror(-ret)))
+			break;
+		if (!check(&ok, read_record(arg.slot, &rec), "cannot read slot %u\n", arg.slot))
+			break;
+		check_fired_once(&ok, &rec, cpu);
+		check(&ok, rec.fire_pid == sys_gettid(),
+		      "fired in pid %d, expected the arming task %d\n", rec.fire_pid, sys_gettid());
+		check(&ok, rec.flags & URN_TEST_REC_WORK_QUEUED,
+		      "the callback queued no task work\n");
+		check(&ok, rec.flags & URN_TEST_REC_WORK_DONE,
+		      "the task work had not run when the arming call returned\n");
+		if (rec.flags & URN_TEST_REC_WORK_DONE)
+			check(&ok, rec.work_seq > rec.fire_seq,
+			      "the task work ran (seq %llu) before the callback (seq %llu)\n",
+			      (unsigned long long)rec.work_seq,
+			      (unsigned long long)rec.fire_seq);
+		if (!ok)
+			print_record("work", &rec);
+	}
+	set_prio(0, 0);
+	unpin();
+	/* Let a task work that was left behind run before the next case. */
+	null_syscall();
+	ksft_test_result(ok, "work_from_callback_done_before_return (%d cpus)\n", nr_cpus);
 }
 
 /*
@@ -868,8 +922,9 @@ int main(int argc, char **argv)
 	fifo_err = set_prio(0, PRIO_HOLD);
 	set_prio(0, 0);
 
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 	test_fires_once_on_arming_cpu();
+	test_work_from_callback_done_before_return();
 	test_fires_after_sleep();
 	test_fires_in_next_task_on_cpu();
 	test_fires_on_arming_cpu_after_migration();
