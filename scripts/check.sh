@@ -5,6 +5,9 @@
 #
 #   patches     patches/ is what 'make patches' writes from the area folders
 #   git-am      git am patches/ applies to the pristine base
+#   git-am-rc   git am patches/ applies to the release candidate of the
+#               base's version that Debian's experimental suite carries
+#               (7.3-rc7), downloaded into the cache once
 #   checkpatch  scripts/checkpatch.pl --strict: no error, no warning
 #   kernel-doc  scripts/kernel-doc -none -Wall: clean on the files the series
 #               adds, no new warning on those it changes
@@ -74,6 +77,48 @@ else
 	"$TOP/scripts/series/series.sh" build "$tree"
 fi
 commits=$(git -C "$tree" rev-list --reverse "$base..HEAD")
+
+# rc_tree DEB: build/check-rc holds the kernel tarball of DEB as one commit,
+# tagged urn-rc, checked out clean.  Made anew only when DEB's version
+# changes.
+rc_tree() {
+	local deb=$1 rc=$BUILD/check-rc ver
+	ver=$(dpkg-deb -f "$deb" Version) || return 1
+	if [ "$(cat "$rc/.git/urn-package" 2>/dev/null)" != "$ver" ]; then
+		rm -rf "$rc" "$rc.tmp"
+		mkdir -p "$rc.tmp"
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./usr/src/$BASE_PKG.tar.xz" |
+			tar -xJ -C "$rc.tmp" --strip-components=1 || return 1
+		(
+			cd "$rc.tmp" &&
+			kgit init -q -b rc &&
+			kgit add -A -f &&
+			kgit commit -q --no-verify -m "Linux $(make -s kernelversion) from Debian $BASE_PKG $ver" &&
+			kgit tag urn-rc
+		) || return 1
+		echo "$ver" > "$rc.tmp/.git/urn-package"
+		mv "$rc.tmp" "$rc"
+	fi
+	if [ -d "$rc/.git/rebase-apply" ]; then git -C "$rc" am --abort; fi
+	git -C "$rc" checkout -q -f --detach urn-rc &&
+	git -C "$rc" clean -q -f -d -x
+}
+
+if wants git-am-rc; then
+step "git-am-rc: apply patches/ to Debian experimental's $BASE_VERSION release candidate"
+if ! deb=$(debian_deb experimental "$BASE_PKG" "$CACHE/deb-experimental" 2> "$LOG/git-am-rc.log"); then
+	record git-am-rc fail "cannot fetch $BASE_PKG from Debian's experimental suite: $(grep -m1 '^error' "$LOG/git-am-rc.log")"
+elif ! rc_tree "$deb" >> "$LOG/git-am-rc.log" 2>&1; then
+	record git-am-rc fail "cannot unpack $(basename "$deb") into build/check-rc (build/logs/check/git-am-rc.log)"
+elif ! kversion=$(make -s -C "$BUILD/check-rc" kernelversion 2>/dev/null) ||
+     [[ "$kversion" != "$BASE_VERSION".0-rc* ]]; then
+	record git-am-rc fail "experimental's $BASE_PKG is Linux ${kversion:-?}, not a $BASE_VERSION release candidate"
+elif am_series "$BUILD/check-rc" "$TOP/patches" 2>> "$LOG/git-am-rc.log"; then
+	record git-am-rc pass "${#pl[@]} patches apply to Linux $kversion (Debian $BASE_PKG $(dpkg-deb -f "$deb" Version))"
+else
+	record git-am-rc fail "$(grep -m1 '^error: git am stopped' "$LOG/git-am-rc.log" || grep -m1 -E 'error|failed' "$LOG/git-am-rc.log")"
+fi
+fi
 
 # uncovered PATCH: true when every file PATCH adds has a maintainer in the
 # patched tree's MAINTAINERS (not only the fallback list).

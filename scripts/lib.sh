@@ -139,6 +139,59 @@ generated_tree() {
 }
 
 # git in a kernel tree, with an identity so that commits work anywhere.
+# debian_deb SUITE PKG DIR: print the path of the newest PKG .deb in DIR
+# (a cache); if there is none, download PKG from Debian's SUITE into DIR
+# first, with apt-get and a sources entry of our own (in $CACHE/apt/SUITE)
+# on the Debian mirror that this machine's apt sources already use.  Says
+# why on stderr and returns 1 when it cannot.
+debian_deb() {
+	local suite=$1 pkg=$2 dir=$3 deb uri apt keyring aptopts
+	mkdir -p "$dir" || return 1
+	deb=$(ls "$dir"/"${pkg}"_*_all.deb 2>/dev/null | sort -V | tail -1 || true)
+	if [ -n "$deb" ]; then
+		echo "$deb"
+		return 0
+	fi
+	# The mirror this machine already uses, not one we name.
+	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -m1 /debian || true)
+	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+	if [ -z "$uri" ]; then
+		echo "error: no Debian mirror in the apt sources of this machine" >&2
+		return 1
+	fi
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	if [ ! -r "$keyring" ]; then
+		echo "error: $keyring is missing: install debian-archive-keyring" >&2
+		return 1
+	fi
+	apt=$CACHE/apt/$suite
+	mkdir -p "$apt/parts" "$apt/lists/partial" "$apt/cache/archives/partial" || return 1
+	cat > "$apt/parts/urn.sources" <<EOS
+Types: deb
+URIs: $uri
+Suites: $suite
+Components: main
+Signed-By: $keyring
+EOS
+	aptopts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/parts"
+		 -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+		 -o APT::Sandbox::User=root)
+	if ! apt-get -q "${aptopts[@]}" update >&2; then
+		echo "error: apt-get update for $suite failed: no network?" >&2
+		return 1
+	fi
+	if ! (cd "$dir" && apt-get -q "${aptopts[@]}" download "$pkg" >&2); then
+		echo "error: apt-get download $pkg from $suite failed" >&2
+		return 1
+	fi
+	deb=$(ls "$dir"/"${pkg}"_*_all.deb 2>/dev/null | sort -V | tail -1 || true)
+	if [ -z "$deb" ]; then
+		echo "error: apt-get download left no ${pkg}_*_all.deb in $dir" >&2
+		return 1
+	fi
+	echo "$deb"
+}
+
 kgit() {
 	git -c user.name="urn-series" -c user.email="urn-series@localhost" \
 	    -c advice.detachedHead=false -c core.autocrlf=false "$@"

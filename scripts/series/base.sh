@@ -76,34 +76,8 @@ fi
 need_cmd apt-get dpkg-deb tar xz git
 
 step "fetch $BASE_PKG from Debian's $BASE_SUITE suite"
-debdir=$CACHE/deb
-mkdir -p "$debdir"
-deb=$(ls "$debdir"/"${BASE_PKG}"_*_all.deb 2>/dev/null | sort -V | tail -1 || true)
-if [ -z "$deb" ]; then
-	apt=$CACHE/apt
-	mkdir -p "$apt/parts" "$apt/lists/partial" "$apt/cache/archives/partial"
-	# The mirror this machine already uses, not one we name.
-	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -m1 /debian || true)
-	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-	[ -n "$uri" ] || die "no Debian mirror found in the apt sources of this machine; set KSRC=/path/to/linux-7.3 instead"
-	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -r "$keyring" ] || die "$keyring is missing: install debian-archive-keyring"
-	cat > "$apt/parts/base.sources" <<EOS
-Types: deb
-URIs: $uri
-Suites: $BASE_SUITE
-Components: main
-Signed-By: $keyring
-EOS
-	aptopts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/parts"
-		 -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-		 -o APT::Sandbox::User=root)
-	apt-get -q "${aptopts[@]}" update >&2 ||
-		die "apt-get update for $BASE_SUITE failed: no network? set KSRC=/path/to/linux-7.3 instead"
-	(cd "$debdir" && apt-get -q "${aptopts[@]}" download "$BASE_PKG" >&2) ||
-		die "apt-get download $BASE_PKG failed; set KSRC=/path/to/linux-7.3 instead"
-	deb=$(ls "$debdir"/"${BASE_PKG}"_*_all.deb | sort -V | tail -1)
-fi
+deb=$(debian_deb "$BASE_SUITE" "$BASE_PKG" "$CACHE/deb") ||
+	die "cannot fetch $BASE_PKG from $BASE_SUITE (above); set KSRC=/path/to/linux-7.3 instead"
 debver=$(dpkg-deb -f "$deb" Version)
 info "package: $BASE_PKG $debver"
 
