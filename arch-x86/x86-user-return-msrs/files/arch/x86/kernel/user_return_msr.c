@@ -25,8 +25,16 @@
  * only write host values back and clear dirty bits.  The rest of the
  * per-CPU state changes with interrupts disabled.  The counters are plain
  * per-CPU increments: one that such an interrupt races with may be lost.
- * The MSRs are accessed through user_return_msr_rdmsr() and
- * user_return_msr_wrmsr(), which KUnit can replace.
+ * Only the debug option keeps those of the common paths (writes, restores,
+ * writes skipped).
+ *
+ * The write and the restore at return to user mode, the paths that a guest
+ * entry and a return to user mode pay for, call nothing but in tail calls,
+ * so that they need no stack frame: they write with urm_fast_wrmsr() and
+ * leave tracepoints, faults and fault injection to slow paths out of line.
+ * Every other access to an MSR goes through user_return_msr_rdmsr() and
+ * user_return_msr_wrmsr(), which KUnit replaces with fakes in debug
+ * kernels; while a KUnit case runs, the fast paths are not taken.
  */
 
 #define pr_fmt(fmt) "user_return_msr: " fmt
@@ -48,6 +56,7 @@
 #include <linux/user-return-notifier.h>
 
 #include <kunit/static_stub.h>
+#include <kunit/test-bug.h>
 #include <kunit/visibility.h>
 
 #include <asm/msr.h>
@@ -103,8 +112,9 @@ static unsigned long urm_active;
 static bool urm_ready;
 
 /*
- * The only accesses to the MSRs.  KUnit replaces them with fakes; without
- * KUnit they are plain static functions.
+ * The MSR accessors of every path but the fast ones below.  In kernels
+ * with CONFIG_X86_USER_RETURN_MSRS_DEBUG, KUnit replaces them with fakes;
+ * otherwise they are plain static functions.
  */
 VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
 {
@@ -112,7 +122,7 @@ VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
 	 * Not from a hard interrupt: an IPI that lands on a CPU whose current
 	 * task is a KUnit case would look the stub up under its spinlock_t.
 	 */
-	if (!in_hardirq())
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
 		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
 	return rdmsrq_safe(msr, val);
 }
@@ -120,11 +130,42 @@ EXPORT_SYMBOL_IF_KUNIT(user_return_msr_rdmsr);
 
 VISIBLE_IF_KUNIT int user_return_msr_wrmsr(u32 msr, u64 val)
 {
-	if (!in_hardirq())
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
 		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_wrmsr, msr, val);
 	return wrmsrq_safe(msr, val);
 }
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_wrmsr);
+
+/*
+ * The write of the fast paths, the write and the restore at return to user
+ * mode: wrmsrq_safe() without its msr:write_msr tracepoint, which they fire
+ * themselves, out of line, so that they need no stack frame.  A
+ * paravirtualized kernel (PARAVIRT_XXL) writes through wrmsrq_safe(), which
+ * fires it.
+ */
+#ifdef CONFIG_PARAVIRT_XXL
+#define URM_FAST_WRMSR_TRACED	true
+
+static __always_inline int urm_fast_wrmsr(u32 msr, u64 val)
+{
+	return wrmsrq_safe(msr, val);
+}
+#else
+#define URM_FAST_WRMSR_TRACED	false
+
+static __always_inline int urm_fast_wrmsr(u32 msr, u64 val)
+{
+	int err;
+
+	asm volatile("1: wrmsr ; xor %[err],%[err]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_WRMSR_SAFE, %[err])
+		     : [err] "=a" (err)
+		     : "c" (msr), "0" ((u32)val), "d" ((u32)(val >> 32))
+		     : "memory");
+	return err;
+}
+#endif
 
 #ifdef CONFIG_FAIL_USER_RETURN_MSR
 /*
@@ -145,12 +186,42 @@ static int __init urm_fault_init(void)
 							 &fail_user_return_msr));
 }
 late_initcall(urm_fault_init);
+/* Whether urm_should_fail() may fail a write: a plain load. */
+static __always_inline bool urm_fail_armed(void)
+{
+	return READ_ONCE(fail_user_return_msr.probability);
+}
 #else
 static inline bool urm_should_fail(void)
 {
 	return false;
 }
+
+static __always_inline bool urm_fail_armed(void)
+{
+	return false;
+}
 #endif
+
+/*
+ * Whether a write or a restore takes its slow path, with the accessors
+ * above: while a KUnit case runs in this task (debug kernels only: it may
+ * have replaced them), or while loads may be failed on purpose.  Two
+ * patched jumps and a load otherwise, or nothing.
+ */
+static __always_inline bool urm_slow(void)
+{
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && kunit_get_current_test())
+		return true;
+	return urm_fail_armed();
+}
+
+/* Counters that only the debug option keeps: the fast paths store nothing. */
+static __always_inline void urm_count(u64 *counter)
+{
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		(*counter)++;
+}
 
 static bool urm_slot_active(unsigned int slot)
 {
@@ -204,8 +275,7 @@ static noinline void urm_trace_write(unsigned int slot, u64 value, int err)
  * A restore that faults is a bug: the slot stays dirty and the notifier is
  * armed again, so that the next return to user mode tries again.
  */
-static noinline void urm_restore_fault(struct urm_cpu *c, unsigned int slot,
-				       int err)
+static void urm_restore_fault(struct urm_cpu *c, unsigned int slot, int err)
 {
 	urm_trace_restore(c, slot, err);
 	WARN_ONCE(1, "restoring MSR %#x to %#llx faulted\n", urm_msrs[slot],
@@ -215,19 +285,108 @@ static noinline void urm_restore_fault(struct urm_cpu *c, unsigned int slot,
 	user_return_notifier_arm();
 }
 
-/* Write the host value of @slot back; the caller clears its dirty bit. */
-static __always_inline void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
+/*
+ * Write back the host value of every dirty slot, and return the mask of
+ * those whose write faulted.  @slow: through the accessors, with the
+ * tracepoints; otherwise with urm_fast_wrmsr(), untraced.
+ */
+static __always_inline unsigned long urm_restore_dirty(struct urm_cpu *c,
+						       bool slow)
 {
-	struct urm_slot *s = &c->slots[slot];
-	int err;
+	unsigned long dirty = c->dirty, faulted = 0;
 
-	err = user_return_msr_wrmsr(urm_msrs[slot], s->host);
-	if (unlikely(err)) {
-		urm_restore_fault(c, slot, err);
+	c->dirty = 0;
+	/* Usually one bit: shorter than for_each_set_bit(). */
+	while (dirty) {
+		unsigned int slot = __ffs(dirty);
+		struct urm_slot *s = &c->slots[slot];
+		int err;
+
+		dirty &= dirty - 1;
+		if (slow)
+			err = user_return_msr_wrmsr(urm_msrs[slot], s->host);
+		else
+			err = urm_fast_wrmsr(urm_msrs[slot], s->host);
+		if (unlikely(err)) {
+			faulted |= BIT(slot);
+			continue;
+		}
+		s->curr = s->host;
+		urm_count(&c->stats[slot].restores);
+		if (slow && trace_user_return_msr_restore_enabled())
+			urm_trace_restore(c, slot, 0);
+	}
+	return faulted;
+}
+
+static void urm_check(struct urm_cpu *c);
+
+/* The end of a restore with faults, or with the debug check. */
+static noinline void urm_restore_end(struct urm_cpu *c, unsigned long faulted)
+{
+	unsigned int slot;
+
+	for_each_set_bit(slot, &faulted, USER_RETURN_MSR_MAX_SLOTS)
+		urm_restore_fault(c, slot, -EIO);
+
+	/*
+	 * Not from an interrupt: it may have hit a write between its WRMSR
+	 * and its store to ->curr, a disagreement that is no bug.
+	 */
+	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
+		urm_check(c);
+}
+
+/* The restore with the tracepoints on, or urm_slow(). */
+static noinline void urm_restore_slow(struct urm_cpu *c)
+{
+	urm_restore_end(c, urm_restore_dirty(c, true));
+}
+
+/*
+ * Write back the host value of every dirty slot.  Runs at return to user
+ * mode, and from user_return_msr_restore_host(), with interrupts disabled
+ * in both cases.  The notifier stays registered: the next write only arms
+ * it again.  The common case calls nothing, so it needs no stack frame:
+ * every call is a tail call.
+ */
+static void urm_on_user_return(struct user_return_notifier *urn)
+{
+	struct urm_cpu *c = container_of(urn, struct urm_cpu, urn);
+	unsigned long faulted;
+
+	lockdep_assert_irqs_disabled();
+
+	if (unlikely(urm_slow() || tracepoint_enabled(write_msr) ||
+		     trace_user_return_msr_restore_enabled())) {
+		urm_restore_slow(c);
 		return;
 	}
-	s->curr = s->host;
-	c->stats[slot].restores++;
+
+	faulted = urm_restore_dirty(c, false);
+	if (unlikely(faulted) || IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		urm_restore_end(c, faulted);
+}
+
+/*
+ * Write the host value of @slot back, if it is dirty, and clear its dirty
+ * bit; for user_return_msr_remove()'s IPI.
+ */
+static void urm_restore_slot(struct urm_cpu *c, unsigned int slot)
+{
+	int err;
+
+	if (!(c->dirty & BIT(slot)))
+		return;
+	__clear_bit(slot, &c->dirty);
+	err = user_return_msr_wrmsr(urm_msrs[slot], c->slots[slot].host);
+	if (unlikely(err)) {
+		urm_restore_fault(c, slot, err);
+		__clear_bit(slot, &c->dirty);
+		return;
+	}
+	c->slots[slot].curr = c->slots[slot].host;
+	urm_count(&c->stats[slot].restores);
 	if (trace_user_return_msr_restore_enabled())
 		urm_trace_restore(c, slot, 0);
 }
@@ -251,36 +410,6 @@ static void urm_check(struct urm_cpu *c)
 		WARN_ONCE(1, "MSR %#x holds %#llx, cached %#llx\n",
 			  urm_msrs[slot], hw, c->slots[slot].curr);
 	}
-}
-
-/*
- * Write back the host value of every dirty slot.  Runs at return to user
- * mode, and from user_return_msr_restore_host(), with interrupts disabled
- * in both cases.  The notifier stays registered: the next write only arms
- * it again.
- */
-static void urm_on_user_return(struct user_return_notifier *urn)
-{
-	struct urm_cpu *c = container_of(urn, struct urm_cpu, urn);
-	unsigned long dirty = c->dirty;
-
-	lockdep_assert_irqs_disabled();
-
-	c->dirty = 0;
-	/* Usually one bit: shorter than for_each_set_bit(). */
-	while (dirty) {
-		unsigned int slot = __ffs(dirty);
-
-		dirty &= dirty - 1;
-		urm_restore_slot(c, slot);
-	}
-
-	/*
-	 * Not from an interrupt: it may have hit a write between its WRMSR
-	 * and its store to ->curr, a disagreement that is no bug.
-	 */
-	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
-		urm_check(c);
 }
 
 static int urm_probe(u32 msr)
@@ -376,9 +505,7 @@ static void urm_release_slot(void *info)
 	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
 	unsigned int slot = (unsigned long)info;
 
-	if (c->dirty & BIT(slot))
-		urm_restore_slot(c, slot);
-	__clear_bit(slot, &c->dirty);
+	urm_restore_slot(c, slot);
 	c->valid &= ~BIT(slot);
 
 	/* No slot left on this CPU (KVM unloaded): drop the notifier too. */
@@ -446,8 +573,7 @@ EXPORT_SYMBOL_GPL(user_return_msr_find);
  */
 static __always_inline void urm_count_skip(struct urm_cpu *c, unsigned int slot)
 {
-	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
-		c->stats[slot].skipped++;
+	urm_count(&c->stats[slot].skipped);
 }
 
 /* @value with the bits outside @mask taken from the host value. */
@@ -477,10 +603,17 @@ static noinline int urm_register(struct urm_cpu *c)
 	return err;
 }
 
+/* A load that faulted: the hardware and the cache keep their value. */
+static noinline int urm_write_fault(struct urm_cpu *c, unsigned int slot,
+				    int err)
+{
+	c->stats[slot].faults++;
+	return err;
+}
+
 /*
- * Load @value, which differs from what @slot holds on this CPU, and arm the
- * notifier.  Out of line, so that the common case of user_return_msr_set()
- * needs no stack frame.
+ * The rest of urm_write() once the MSR of @slot was written with @value,
+ * or faulted (@err).
  *
  * Interrupts stay enabled.  The interrupts that touch the slots (the IPIs
  * of user_return_msr_restore_host() and of user_return_msr_remove()) only
@@ -497,24 +630,16 @@ static noinline int urm_register(struct urm_cpu *c)
  * some slot is dirty it is armed already, and only the write that dirties
  * the first slot arms it.
  */
-static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
+static __always_inline int urm_write_done(struct urm_cpu *c, unsigned int slot,
+					  u64 value, int err)
 {
 	struct urm_slot *s = &c->slots[slot];
 	unsigned long dirty;
-	int err;
 
-	if (urm_should_fail())
-		err = -EIO;
-	else
-		err = user_return_msr_wrmsr(urm_msrs[slot], value);
-	if (trace_user_return_msr_write_enabled())
-		urm_trace_write(slot, value, err);
-	if (unlikely(err)) {
-		c->stats[slot].faults++;
-		return err;
-	}
+	if (unlikely(err))
+		return urm_write_fault(c, slot, err);
 	s->curr = value;
-	c->stats[slot].writes++;
+	urm_count(&c->stats[slot].writes);
 	if (unlikely(value == s->host)) {
 		__clear_bit(slot, &c->dirty);
 		return 0;
@@ -526,6 +651,51 @@ static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
 	if (!dirty)
 		user_return_notifier_arm();
 	return 0;
+}
+
+/* urm_write() through the accessors, for urm_slow(). */
+static noinline int urm_write_slow(struct urm_cpu *c, unsigned int slot,
+				   u64 value)
+{
+	int err;
+
+	if (urm_should_fail())
+		err = -EIO;
+	else
+		err = user_return_msr_wrmsr(urm_msrs[slot], value);
+	if (trace_user_return_msr_write_enabled())
+		urm_trace_write(slot, value, err);
+	return urm_write_done(c, slot, value, err);
+}
+
+/* The rest of urm_write() with a tracepoint on: fire it first. */
+static noinline int urm_write_traced(struct urm_cpu *c, unsigned int slot,
+				     u64 value, int err)
+{
+	if (!URM_FAST_WRMSR_TRACED)
+		do_trace_write_msr(urm_msrs[slot], value, err);
+	if (trace_user_return_msr_write_enabled())
+		urm_trace_write(slot, value, err);
+	return urm_write_done(c, slot, value, err);
+}
+
+/*
+ * Load @value, which differs from what @slot holds on this CPU, and arm the
+ * notifier; see urm_write_done().  Out of line, so that the common case of
+ * user_return_msr_set() needs no stack frame, and calling nothing itself
+ * but in tail calls, so that it needs none either.
+ */
+static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
+{
+	int err;
+
+	if (unlikely(urm_slow()))
+		return urm_write_slow(c, slot, value);
+
+	err = urm_fast_wrmsr(urm_msrs[slot], value);
+	if (tracepoint_enabled(write_msr) || trace_user_return_msr_write_enabled())
+		return urm_write_traced(c, slot, value, err);
+	return urm_write_done(c, slot, value, err);
 }
 
 /* user_return_msr_set() of a slot that is not valid on this CPU yet. */
@@ -771,7 +941,7 @@ static const struct {
 
 static void urm_show_slot(struct seq_file *m, unsigned int slot)
 {
-	char name[16], skipped[24];
+	char name[16], writes[24], skipped[24], restores[24];
 	int cpu, i;
 
 	snprintf(name, sizeof(name), "%#x", urm_msrs[slot]);
@@ -785,14 +955,19 @@ static void urm_show_slot(struct seq_file *m, unsigned int slot)
 
 		/* The CPU may be counting right now; a stale copy is fine. */
 		s = data_race(per_cpu_ptr(&urm_cpus, cpu)->stats[slot]);
-		/* "-": not counted, see urm_count_skip(). */
-		if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG))
+		/* "-": not counted, see urm_count(). */
+		if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)) {
+			snprintf(writes, sizeof(writes), "%llu", s.writes);
 			snprintf(skipped, sizeof(skipped), "%llu", s.skipped);
-		else
+			snprintf(restores, sizeof(restores), "%llu", s.restores);
+		} else {
+			strscpy(writes, "-");
 			strscpy(skipped, "-");
-		seq_printf(m, "%-12s %4u %4u %4d %12llu %12s %12llu %8llu %10llu\n",
-			   name, slot, urm_refs[slot], cpu, s.writes, skipped,
-			   s.restores, s.faults, s.mismatches);
+			strscpy(restores, "-");
+		}
+		seq_printf(m, "%-12s %4u %4u %4d %12s %12s %12s %8llu %10llu\n",
+			   name, slot, urm_refs[slot], cpu, writes, skipped,
+			   restores, s.faults, s.mismatches);
 	}
 }
 

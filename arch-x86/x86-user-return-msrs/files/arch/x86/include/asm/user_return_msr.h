@@ -16,10 +16,12 @@
 
 /**
  * struct user_return_msr_stats - per-CPU counters of one slot
- * @writes: values written by user_return_msr_set()
+ * @writes: values written by user_return_msr_set(), counted with
+ *	CONFIG_X86_USER_RETURN_MSRS_DEBUG only
  * @skipped: user_return_msr_set() calls that found the value already loaded,
  *	counted with CONFIG_X86_USER_RETURN_MSRS_DEBUG only
- * @restores: host values written back
+ * @restores: host values written back, counted with
+ *	CONFIG_X86_USER_RETURN_MSRS_DEBUG only
  * @faults: writes that faulted
  * @mismatches: cache/hardware disagreements found by the debug check
  */

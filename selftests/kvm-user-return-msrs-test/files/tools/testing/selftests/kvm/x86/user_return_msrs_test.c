@@ -658,12 +658,14 @@ struct urm_counts {
 
 /*
  * Sum the layer's per-CPU counters of the MSRs counted here.  False if the
- * kernel has no such layer (the base) or no debugfs.
+ * kernel has no such layer (the base), no debugfs, or counts writes and
+ * restores not at all (without CONFIG_X86_USER_RETURN_MSRS_DEBUG).
  */
 static bool read_urm_counts(struct urm_counts *c)
 {
-	unsigned long writes, restores, faults, mismatches;
-	char line[256], name[16], skipped[24];
+	char line[256], name[16], writes[24], skipped[24], restores[24];
+	unsigned long faults, mismatches;
+	bool counted = true;
 	unsigned int slot, refs;
 	FILE *f = fopen(URM_STATS, "r");
 	int cpu, i;
@@ -672,21 +674,24 @@ static bool read_urm_counts(struct urm_counts *c)
 		return false;
 	memset(c, 0, sizeof(*c));
 	while (fgets(line, sizeof(line), f)) {
-		/* Skipped writes: a number, or "-" where not counted. */
-		if (sscanf(line, "%15s %u %u %d %lu %23s %lu %lu %lu", name,
-			   &slot, &refs, &cpu, &writes, skipped, &restores,
+		/* Writes, skips and restores: numbers, or "-" where not counted. */
+		if (sscanf(line, "%15s %u %u %d %23s %23s %23s %lu %lu", name,
+			   &slot, &refs, &cpu, writes, skipped, restores,
 			   &faults, &mismatches) != 9)
 			continue;
 		for (i = 0; i < nr_uret_msrs; i++) {
 			if (strcmp(name, msr_name(uret_msrs[i])))
 				continue;
+			if (!strcmp(writes, "-"))
+				counted = false;
 			/* The tracepoint sees the writes that fault too. */
-			c->writes += writes + restores + faults;
+			c->writes += strtoul(writes, NULL, 10) +
+				     strtoul(restores, NULL, 10) + faults;
 			c->mismatches += mismatches;
 		}
 	}
 	fclose(f);
-	return true;
+	return counted;
 }
 
 /*
