@@ -658,37 +658,46 @@ static void urn_test_context_switch(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, sw.flag_after_unregister);
 }
 
-/* The CPU-offline callback's work fires what is pending on its CPU. */
+/*
+ * The CPU-dying callback's work fires what is pending on its CPU, and
+ * unlinks the notifiers that stay registered.
+ */
 static void urn_test_offline_callback(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
-	bool real_flag, flag_after;
+	struct urn_probe b = URN_PROBE(2, NULL);
+	bool real_flag, flag_after, empty_after;
 	int cpu;
 
 	a.unregister_self = true;
 	real_flag = urn_pin();
 	cpu = smp_processor_id();
 	urn_register(&a.urn);
-	__user_return_notifier_cpu_offline(cpu, urn_case_list());
+	urn_register(&b.urn);
+	__user_return_notifier_cpu_dying(cpu, urn_case_list());
 	flag_after = urn_flag();
+	empty_after = hlist_empty(urn_case_list());
 	urn_unpin(real_flag);
 
 	KUNIT_EXPECT_EQ(test, a.calls, 1);
 	KUNIT_EXPECT_EQ(test, a.cpu, cpu);
+	KUNIT_EXPECT_EQ(test, b.calls, 1);
 	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&a.urn));
+	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&b.urn));
+	KUNIT_EXPECT_TRUE(test, empty_after);
 	KUNIT_EXPECT_FALSE(test, flag_after);
 }
 
 /*
  * A notifier that stays registered but was already called is not called
- * again when its CPU goes offline: once per arm.  Only the CPU going down
- * fires its notifiers.
+ * again when its CPU goes offline (once per arm), and is unlinked all the
+ * same.  Only the CPU going down fires and unlinks its notifiers.
  */
 static void urn_test_offline_not_armed(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
 	unsigned int calls_fired = 0, calls_offline = 0;
-	bool real_flag = false;
+	bool unlinked = false, kept = false, real_flag = false;
 	int cpu, other = nr_cpu_ids;
 
 	/* Outside the pinned section: it allocates. */
@@ -699,21 +708,27 @@ static void urn_test_offline_not_armed(struct kunit *test)
 		urn_register(&a.urn);
 		urn_fire();
 		calls_fired = a.calls;
-		__user_return_notifier_cpu_offline(cpu, urn_case_list());
+		__user_return_notifier_cpu_dying(cpu, urn_case_list());
 		calls_offline = a.calls;
+		unlinked = !user_return_notifier_registered(&a.urn) &&
+			   hlist_empty(urn_case_list());
 		if (other < nr_cpu_ids) {
-			/* Armed again: another CPU's offline must not fire this list. */
-			user_return_notifier_arm();
-			__user_return_notifier_cpu_offline(other, urn_case_list());
+			/* Armed: another CPU's dying must leave this list alone. */
+			urn_register(&a.urn);
+			__user_return_notifier_cpu_dying(other, urn_case_list());
+			kept = user_return_notifier_registered(&a.urn);
 			urn_fire();
+			urn_unregister(&a.urn);
 		}
-		urn_unregister(&a.urn);
 		urn_unpin(real_flag);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, other < nr_cpu_ids ? 1 : 0);
 	}
 
 	KUNIT_EXPECT_EQ(test, calls_fired, 1);
 	KUNIT_EXPECT_EQ(test, calls_offline, 1);
+	KUNIT_EXPECT_TRUE(test, unlinked);
+	if (other < nr_cpu_ids)
+		KUNIT_EXPECT_TRUE(test, kept);
 	KUNIT_EXPECT_EQ(test, a.calls, other < nr_cpu_ids ? 2 : 1);
 }
 
@@ -783,7 +798,11 @@ static void urn_test_other_user(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, user_return_notifier_registered(&other.urn));
 }
 
-/* A notifier pending on a CPU that goes offline is fired there, not lost. */
+/*
+ * A notifier pending on a CPU that goes offline is fired there, not lost,
+ * and unlinked: it does not unregister itself, and nothing on another CPU
+ * could.
+ */
 static void urn_test_offline_remove_cpu(struct kunit *test)
 {
 	struct urn_probe a = URN_PROBE(1, NULL);
@@ -793,7 +812,6 @@ static void urn_test_offline_remove_cpu(struct kunit *test)
 	if (num_online_cpus() < 2 || cpu == 0)
 		kunit_skip(test, "needs a second online CPU");
 
-	a.unregister_self = true;
 	a.real_list = true;
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, urn_register_here, &a), 0);
 	ret = remove_cpu(cpu);

@@ -112,11 +112,21 @@ static unsigned long urm_active;
 static bool urm_ready;
 
 /*
+ * What the KUnit suite reaches: only in debug kernels, which it depends on,
+ * so that a production kernel with KUnit exports no MSR writer.
+ */
+#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
+#define URM_KUNIT_VISIBLE		VISIBLE_IF_KUNIT
+#else
+#define URM_KUNIT_VISIBLE		static
+#endif
+
+/*
  * The MSR accessors of every path but the fast ones below.  In kernels
  * with CONFIG_X86_USER_RETURN_MSRS_DEBUG, KUnit replaces them with fakes;
  * otherwise they are plain static functions.
  */
-VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
+URM_KUNIT_VISIBLE int user_return_msr_rdmsr(u32 msr, u64 *val)
 {
 	/*
 	 * Not from a hard interrupt: an IPI that lands on a CPU whose current
@@ -126,15 +136,21 @@ VISIBLE_IF_KUNIT int user_return_msr_rdmsr(u32 msr, u64 *val)
 		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
 	return rdmsrq_safe(msr, val);
 }
-EXPORT_SYMBOL_IF_KUNIT(user_return_msr_rdmsr);
 
-VISIBLE_IF_KUNIT int user_return_msr_wrmsr(u32 msr, u64 val)
+#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_rdmsr);
+#endif
+
+URM_KUNIT_VISIBLE int user_return_msr_wrmsr(u32 msr, u64 val)
 {
 	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
 		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_wrmsr, msr, val);
 	return wrmsrq_safe(msr, val);
 }
+
+#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_wrmsr);
+#endif
 
 /*
  * The write of the fast paths, the write and the restore at return to user
@@ -835,7 +851,7 @@ EXPORT_SYMBOL_GPL(user_return_msr_restore_host);
  * CPU-hotplug callback, run on @cpu once it is online, after the bring-up
  * code has set the host values: read the host value of every slot.
  */
-VISIBLE_IF_KUNIT int user_return_msr_cpu_online(unsigned int cpu)
+URM_KUNIT_VISIBLE int user_return_msr_cpu_online(unsigned int cpu)
 {
 	struct urm_cpu *c = this_cpu_ptr(&urm_cpus);
 	unsigned long flags, active;
@@ -863,7 +879,10 @@ VISIBLE_IF_KUNIT int user_return_msr_cpu_online(unsigned int cpu)
 	local_irq_restore(flags);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_cpu_online);
+#endif
 
 /*
  * The boot CPU stays online across suspend to RAM, and its resume path
@@ -872,11 +891,14 @@ EXPORT_SYMBOL_IF_KUNIT(user_return_msr_cpu_online);
  * Read the host values again, as for a CPU that comes online.  Runs on the
  * boot CPU, with interrupts disabled, before the other CPUs come back.
  */
-VISIBLE_IF_KUNIT void user_return_msr_resume(void *data)
+URM_KUNIT_VISIBLE void user_return_msr_resume(void *data)
 {
 	user_return_msr_cpu_online(smp_processor_id());
 }
+
+#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
 EXPORT_SYMBOL_IF_KUNIT(user_return_msr_resume);
+#endif
 
 static const struct syscore_ops urm_syscore_ops = {
 	.resume = user_return_msr_resume,
@@ -903,7 +925,7 @@ static int urm_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#if IS_ENABLED(CONFIG_KUNIT) && IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
 VISIBLE_IF_KUNIT struct user_return_notifier *user_return_msr_notifier(void)
 {
 	return &this_cpu_ptr(&urm_cpus)->urn;

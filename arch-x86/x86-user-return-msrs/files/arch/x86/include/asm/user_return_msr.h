@@ -70,8 +70,8 @@ static inline void user_return_msr_restore_host(void) { }
 
 #endif /* CONFIG_X86_USER_RETURN_MSRS */
 
-#if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_X86_USER_RETURN_MSRS)
-/* Internals reachable from the KUnit suite only. */
+#if IS_ENABLED(CONFIG_KUNIT) && IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
+/* Internals reachable from the KUnit suite only, in debug kernels. */
 struct user_return_notifier;
 
 int user_return_msr_rdmsr(u32 msr, u64 *val);
