@@ -143,7 +143,8 @@ generated_tree() {
 # (a cache); if there is none, download PKG from Debian's SUITE into DIR
 # first, with apt-get and a sources entry of our own (in $CACHE/apt/SUITE)
 # on the Debian mirror that this machine's apt sources already use.  Says
-# why on stderr and returns 1 when it cannot.
+# why on stderr, on a last line "error: WHY" (a sentence), and returns 1
+# when it cannot.
 debian_deb() {
 	local suite=$1 pkg=$2 dir=$3 deb uri apt keyring aptopts
 	mkdir -p "$dir" || return 1
@@ -156,12 +157,12 @@ debian_deb() {
 	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -m1 /debian || true)
 	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
 	if [ -z "$uri" ]; then
-		echo "error: no Debian mirror in the apt sources of this machine" >&2
+		echo "error: no Debian mirror in the apt sources of this machine." >&2
 		return 1
 	fi
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	if [ ! -r "$keyring" ]; then
-		echo "error: $keyring is missing: install debian-archive-keyring" >&2
+		echo "error: $keyring is missing: install debian-archive-keyring." >&2
 		return 1
 	fi
 	apt=$CACHE/apt/$suite
@@ -181,12 +182,12 @@ EOS
 		return 1
 	fi
 	if ! (cd "$dir" && apt-get -q "${aptopts[@]}" download "$pkg" >&2); then
-		echo "error: apt-get download $pkg from $suite failed" >&2
+		echo "error: apt-get download $pkg from $suite failed." >&2
 		return 1
 	fi
 	deb=$(ls "$dir"/"${pkg}"_*_all.deb 2>/dev/null | sort -V | tail -1 || true)
 	if [ -z "$deb" ]; then
-		echo "error: apt-get download left no ${pkg}_*_all.deb in $dir" >&2
+		echo "error: apt-get download left no ${pkg}_*_all.deb in $dir." >&2
 		return 1
 	fi
 	echo "$deb"

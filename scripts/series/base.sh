@@ -76,8 +76,12 @@ fi
 need_cmd apt-get dpkg-deb tar xz git
 
 step "fetch $BASE_PKG from Debian's $BASE_SUITE suite"
-deb=$(debian_deb "$BASE_SUITE" "$BASE_PKG" "$CACHE/deb") ||
-	die "cannot fetch $BASE_PKG from $BASE_SUITE (above); set KSRC=/path/to/linux-7.3 instead"
+fetchlog=$BUILD/base-fetch.log
+if ! deb=$(debian_deb "$BASE_SUITE" "$BASE_PKG" "$CACHE/deb" 2> "$fetchlog"); then
+	cat "$fetchlog" >&2
+	die "$(sed -n 's/^error: //p' "$fetchlog" | tail -1) set KSRC=/path/to/linux-7.3 instead"
+fi
+cat "$fetchlog" >&2
 debver=$(dpkg-deb -f "$deb" Version)
 info "package: $BASE_PKG $debver"
 
