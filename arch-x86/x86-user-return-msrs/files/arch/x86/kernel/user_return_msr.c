@@ -34,7 +34,7 @@
  * leave tracepoints, faults and fault injection to slow paths out of line.
  * Every other access to an MSR goes through user_return_msr_rdmsr() and
  * user_return_msr_wrmsr(), which KUnit replaces with fakes in debug
- * kernels; while a KUnit case runs, the fast paths are not taken.
+ * kernels; while it does, the fast paths are not taken.
  */
 
 #define pr_fmt(fmt) "user_return_msr: " fmt
@@ -55,8 +55,6 @@
 #include <linux/syscore_ops.h>
 #include <linux/user-return-notifier.h>
 
-#include <kunit/static_stub.h>
-#include <kunit/test-bug.h>
 #include <kunit/visibility.h>
 
 #include <asm/msr.h>
@@ -113,7 +111,7 @@ static bool urm_ready;
 
 /*
  * What the KUnit suite reaches: only in debug kernels, which it depends on,
- * so that a production kernel with KUnit exports no MSR writer.
+ * so that a production kernel with KUnit exports no MSR access.
  */
 #if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
 #define URM_KUNIT_VISIBLE		VISIBLE_IF_KUNIT
@@ -121,36 +119,56 @@ static bool urm_ready;
 #define URM_KUNIT_VISIBLE		static
 #endif
 
+#if IS_ENABLED(CONFIG_KUNIT) && IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
+/* The KUnit suite's fake MSRs, or NULL: user_return_msr_set_fake(). */
+static const struct user_return_msr_fake *urm_fake;
+
 /*
- * The MSR accessors of every path but the fast ones below.  In kernels
- * with CONFIG_X86_USER_RETURN_MSRS_DEBUG, KUnit replaces them with fakes;
- * otherwise they are plain static functions.
+ * Make every MSR access of the layer but the fast paths' go to @fake (NULL:
+ * to the hardware again), on all CPUs.  The accessors run with preemption
+ * or interrupts disabled: after it, none still uses the previous fake.
+ * Debug kernels only.
  */
-URM_KUNIT_VISIBLE int user_return_msr_rdmsr(u32 msr, u64 *val)
+VISIBLE_IF_KUNIT void user_return_msr_set_fake(const struct user_return_msr_fake *fake)
 {
-	/*
-	 * Not from a hard interrupt: an IPI that lands on a CPU whose current
-	 * task is a KUnit case would look the stub up under its spinlock_t.
-	 */
-	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
-		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_rdmsr, msr, val);
+	WRITE_ONCE(urm_fake, fake);
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_IF_KUNIT(user_return_msr_set_fake);
+
+static __always_inline const struct user_return_msr_fake *urm_fake_get(void)
+{
+	return READ_ONCE(urm_fake);
+}
+#else
+static __always_inline const struct user_return_msr_fake *urm_fake_get(void)
+{
+	return NULL;
+}
+#endif
+
+/*
+ * The MSR accessors of every path but the fast ones below.  The KUnit suite
+ * replaces them with fakes in debug kernels: a plain load of a pointer, no
+ * lock, so that they may run in any context the layer runs in.
+ */
+static int user_return_msr_rdmsr(u32 msr, u64 *val)
+{
+	const struct user_return_msr_fake *fake = urm_fake_get();
+
+	if (fake)
+		return fake->read(msr, val);
 	return rdmsrq_safe(msr, val);
 }
 
-#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
-EXPORT_SYMBOL_IF_KUNIT(user_return_msr_rdmsr);
-#endif
-
-URM_KUNIT_VISIBLE int user_return_msr_wrmsr(u32 msr, u64 val)
+static int user_return_msr_wrmsr(u32 msr, u64 val)
 {
-	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && !in_hardirq())
-		KUNIT_STATIC_STUB_REDIRECT(user_return_msr_wrmsr, msr, val);
+	const struct user_return_msr_fake *fake = urm_fake_get();
+
+	if (fake)
+		return fake->write(msr, val);
 	return wrmsrq_safe(msr, val);
 }
-
-#if IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
-EXPORT_SYMBOL_IF_KUNIT(user_return_msr_wrmsr);
-#endif
 
 /*
  * The write of the fast paths, the write and the restore at return to user
@@ -221,13 +239,12 @@ static __always_inline bool urm_fail_armed(void)
 
 /*
  * Whether a write or a restore takes its slow path, with the accessors
- * above: while a KUnit case runs in this task (debug kernels only: it may
- * have replaced them), or while loads may be failed on purpose.  Two
- * patched jumps and a load otherwise, or nothing.
+ * above: while the KUnit suite fakes them (debug kernels only), or while
+ * loads may be failed on purpose.  A load or two, or nothing.
  */
 static __always_inline bool urm_slow(void)
 {
-	if (IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG) && kunit_get_current_test())
+	if (urm_fake_get())
 		return true;
 	return urm_fail_armed();
 }

@@ -74,8 +74,13 @@ static inline void user_return_msr_restore_host(void) { }
 /* Internals reachable from the KUnit suite only, in debug kernels. */
 struct user_return_notifier;
 
-int user_return_msr_rdmsr(u32 msr, u64 *val);
-int user_return_msr_wrmsr(u32 msr, u64 val);
+/* Fake MSR accessors: each returns 0, or -EIO as a faulting access would. */
+struct user_return_msr_fake {
+	int (*read)(u32 msr, u64 *val);
+	int (*write)(u32 msr, u64 val);
+};
+
+void user_return_msr_set_fake(const struct user_return_msr_fake *fake);
 int user_return_msr_cpu_online(unsigned int cpu);
 void user_return_msr_resume(void *data);
 struct user_return_notifier *user_return_msr_notifier(void);

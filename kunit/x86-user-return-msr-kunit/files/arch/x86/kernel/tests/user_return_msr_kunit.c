@@ -6,10 +6,10 @@
  * registers at MSR numbers nothing else uses, with fault injection and exact
  * read and write counts.  Accesses to other MSRs, i.e. to slots that KVM
  * holds if it is loaded, go to the hardware unchanged.  The layer lets
- * KUnit replace its accessors only with CONFIG_X86_USER_RETURN_MSRS_DEBUG;
- * while a case runs in a task, the layer's writes and restores there take
- * their slow paths, which use the accessors.  The fast paths are the
- * selftests' to check.
+ * KUnit replace its accessors (user_return_msr_set_fake()) only with
+ * CONFIG_X86_USER_RETURN_MSRS_DEBUG; while a case runs, the layer's writes
+ * and restores take their slow paths, which use the accessors, on every
+ * CPU.  The fast paths are the selftests' to check.
  *
  * The test thread is pinned to one CPU, and every step that can leave a
  * fake value loaded runs with preemption disabled and ends by running the
@@ -23,7 +23,6 @@
  * value loaded, since that value would stay armed while the test sleeps.
  */
 
-#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <kunit/visibility.h>
 
@@ -56,12 +55,18 @@ struct urm_fake {
 	int slot[NR_FAKE_MSRS];
 };
 
+/*
+ * The case that runs: the layer calls the fakes from any CPU and context
+ * (an IPI, KVM's slots), so they find it here, not in the current task.
+ */
+static struct urm_fake *urm_fake_now;
+
 static int fake_rdmsr(u32 msr, u64 *val)
 {
-	struct urm_fake *f = kunit_get_current_test()->priv;
+	struct urm_fake *f = READ_ONCE(urm_fake_now);
 	unsigned int i = msr - FAKE_MSR_BASE;
 
-	if (i >= NR_FAKE_MSRS)
+	if (i >= NR_FAKE_MSRS || !f)
 		return rdmsrq_safe(msr, val);
 
 	f->reads++;
@@ -73,10 +78,10 @@ static int fake_rdmsr(u32 msr, u64 *val)
 
 static int fake_wrmsr(u32 msr, u64 val)
 {
-	struct urm_fake *f = kunit_get_current_test()->priv;
+	struct urm_fake *f = READ_ONCE(urm_fake_now);
 	unsigned int i = msr - FAKE_MSR_BASE;
 
-	if (i >= NR_FAKE_MSRS)
+	if (i >= NR_FAKE_MSRS || !f)
 		return wrmsrq_safe(msr, val);
 
 	f->write_irqs_disabled = irqs_disabled();
@@ -86,6 +91,11 @@ static int fake_wrmsr(u32 msr, u64 val)
 	f->hw[i] = val;
 	return 0;
 }
+
+static const struct user_return_msr_fake urm_fake_ops = {
+	.read = fake_rdmsr,
+	.write = fake_wrmsr,
+};
 
 /* Give fake MSR @i the value @host and add it to the layer. */
 static int add_fake(struct kunit *test, unsigned int i, u64 host)
@@ -772,8 +782,8 @@ static int urm_test_init(struct kunit *test)
 	if (ret)
 		return ret;
 
-	kunit_activate_static_stub(test, user_return_msr_rdmsr, fake_rdmsr);
-	kunit_activate_static_stub(test, user_return_msr_wrmsr, fake_wrmsr);
+	WRITE_ONCE(urm_fake_now, f);
+	user_return_msr_set_fake(&urm_fake_ops);
 	return 0;
 }
 
@@ -786,6 +796,8 @@ static void urm_test_exit(struct kunit *test)
 		while (f->refs[i])
 			remove_fake(test, i);
 	}
+	user_return_msr_set_fake(NULL);
+	WRITE_ONCE(urm_fake_now, NULL);
 }
 
 static struct kunit_case urm_test_cases[] = {
