@@ -33,6 +33,15 @@ struct user_return_msr_stats {
 	u64 mismatches;
 };
 
+/*
+ * Fake MSR accessors for the KUnit suite (user_return_msr_set_fake(), debug
+ * kernels only): each returns 0, or -EIO as a faulting access would.
+ */
+struct user_return_msr_fake {
+	int (*read)(u32 msr, u64 *val);
+	int (*write)(u32 msr, u64 val);
+};
+
 #ifdef CONFIG_X86_USER_RETURN_MSRS
 
 int user_return_msr_add(u32 msr);
@@ -73,12 +82,6 @@ static inline void user_return_msr_restore_host(void) { }
 #if IS_ENABLED(CONFIG_KUNIT) && IS_ENABLED(CONFIG_X86_USER_RETURN_MSRS_DEBUG)
 /* Internals reachable from the KUnit suite only, in debug kernels. */
 struct user_return_notifier;
-
-/* Fake MSR accessors: each returns 0, or -EIO as a faulting access would. */
-struct user_return_msr_fake {
-	int (*read)(u32 msr, u64 *val);
-	int (*write)(u32 msr, u64 val);
-};
 
 void user_return_msr_set_fake(const struct user_return_msr_fake *fake);
 int user_return_msr_cpu_online(unsigned int cpu);
