@@ -192,6 +192,31 @@ static void check_fired_once(bool *ok, const struct urn_test_record *rec, int cp
 }
 
 /*
+ * On @cpu, arm a notifier with @flags from a system call and read its record
+ * back right after the return, which is all that separates the two: it must
+ * have fired once, on @cpu, in this task, after the arming call.  False if a
+ * step failed, with @ok cleared.
+ */
+static bool arm_here(bool *ok, int cpu, unsigned int flags, struct urn_test_arm *arg,
+		     struct urn_test_record *rec)
+{
+	int ret;
+
+	if (!check(ok, !pin(cpu), "cannot pin to cpu %d: %s\n", cpu, strerror(errno)))
+		return false;
+	ret = arm(flags, 0, 0, arg);
+	if (!check(ok, !ret, "arm: %s\n", strerror(-ret)))
+		return false;
+	if (!check(ok, read_record(arg->slot, rec), "cannot read slot %u\n", arg->slot))
+		return false;
+	check_fired_once(ok, rec, cpu);
+	check(ok, rec->fire_pid == sys_gettid(),
+	      "fired in pid %d, expected the arming task %d\n", rec->fire_pid, sys_gettid());
+	check(ok, !(rec->flags & URN_TEST_REC_IN_ARM), "fired during the arming call\n");
+	return true;
+}
+
+/*
  * Armed from a system call on each CPU in turn, the notifier has fired by the
  * time the arming task is back in user mode, in that task, on that CPU, and
  * further returns to user mode do not fire it again.  The task runs
@@ -203,7 +228,7 @@ static void test_fires_once_on_arming_cpu(void)
 	struct urn_test_record rec;
 	struct urn_test_arm arg;
 	bool ok = true;
-	int i, j, ret;
+	int i, j;
 
 	if (fifo_err) {
 		ksft_test_result_skip("fires_once_on_arming_cpu: no SCHED_FIFO: %s\n",
@@ -212,21 +237,8 @@ static void test_fires_once_on_arming_cpu(void)
 	}
 	set_prio(0, PRIO_HOLD);
 	for (i = 0; i < nr_cpus && ok; i++) {
-		int cpu = cpus[i];
-
-		if (!check(&ok, !pin(cpu), "cannot pin to cpu %d: %s\n", cpu, strerror(errno)))
+		if (!arm_here(&ok, cpus[i], 0, &arg, &rec))
 			break;
-		ret = arm(0, 0, 0, &arg);
-		if (!check(&ok, !ret, "arm: %s\n", strerror(-ret)))
-			break;
-		/* Nothing but this task's return separates the arm and the read. */
-		if (!check(&ok, read_record(arg.slot, &rec), "cannot read slot %u\n", arg.slot))
-			break;
-		check_fired_once(&ok, &rec, cpu);
-		check(&ok, rec.fire_pid == sys_gettid(),
-		      "fired in pid %d, expected the arming task %d\n", rec.fire_pid, sys_gettid());
-		check(&ok, !(rec.flags & URN_TEST_REC_IN_ARM), "fired during the arming call\n");
-
 		for (j = 0; j < 100; j++)
 			null_syscall();
 		sched_yield();
@@ -254,7 +266,7 @@ static void test_work_from_callback_done_before_return(void)
 	struct urn_test_record rec;
 	struct urn_test_arm arg;
 	bool ok = true;
-	int i, ret;
+	int i;
 
 	if (fifo_err) {
 		ksft_test_result_skip("work_from_callback_done_before_return: no SCHED_FIFO: %s\n",
@@ -263,18 +275,8 @@ static void test_work_from_callback_done_before_return(void)
 	}
 	set_prio(0, PRIO_HOLD);
 	for (i = 0; i < nr_cpus && ok; i++) {
-		int cpu = cpus[i];
-
-		if (!check(&ok, !pin(cpu), "cannot pin to cpu %d: %s\n", cpu, strerror(errno)))
+		if (!arm_here(&ok, cpus[i], URN_TEST_ARM_TASK_WORK, &arg, &rec))
 			break;
-		ret = arm(URN_TEST_ARM_TASK_WORK, 0, 0, &arg);
-		if (!check(&ok, !ret, "arm: %s\n", strerror(-ret)))
-			break;
-		if (!check(&ok, read_record(arg.slot, &rec), "cannot read slot %u\n", arg.slot))
-			break;
-		check_fired_once(&ok, &rec, cpu);
-		check(&ok, rec.fire_pid == sys_gettid(),
-		      "fired in pid %d, expected the arming task %d\n", rec.fire_pid, sys_gettid());
 		check(&ok, rec.flags & URN_TEST_REC_WORK_QUEUED,
 		      "the callback queued no task work\n");
 		check(&ok, rec.flags & URN_TEST_REC_WORK_DONE,
