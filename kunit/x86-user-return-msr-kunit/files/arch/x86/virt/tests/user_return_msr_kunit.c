@@ -377,8 +377,9 @@ static void set_arms_only_when_first_slot_changes(struct kunit *test)
 }
 
 /*
- * The MSR is written with interrupts enabled; only the registration of the
- * notifier, at the first write on a CPU, disables them.
+ * The MSR is written with interrupts enabled; only the first use of a slot
+ * on a CPU, which reads the host value and registers the notifier, disables
+ * them.
  */
 static void set_keeps_interrupts_enabled(struct kunit *test)
 {
@@ -402,7 +403,7 @@ static void set_keeps_interrupts_enabled(struct kunit *test)
 }
 
 /*
- * The notifier is registered by the first write on a CPU and stays
+ * The notifier is registered when a slot is first used on a CPU and stays
  * registered: after a return to user mode the next write only arms it.
  */
 static void notifier_stays_registered(struct kunit *test)

@@ -46,6 +46,7 @@
 #include <linux/export.h>
 #include <linux/fault-inject.h>
 #include <linux/init.h>
+#include <linux/kvm_types.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -62,6 +63,21 @@
 
 #define CREATE_TRACE_POINTS
 #include "user_return_msr_trace.h"
+
+/*
+ * KVM is the layer's user: as hw.c's, its API is built in with KVM and
+ * exported to KVM's modules only.  The test module of the user-return
+ * notifiers and the layer's KUnit suite use it too, where they are modules.
+ */
+#if IS_MODULE(CONFIG_TEST_USER_RETURN_NOTIFIER) || \
+	IS_MODULE(CONFIG_X86_USER_RETURN_MSR_KUNIT_TEST)
+#define EXPORT_SYMBOL_FOR_KVM_AND_TESTS(sym)				\
+	EXPORT_SYMBOL_FOR_MODULES(sym, "kvm,kvm-amd,kvm-intel,"		\
+				  "test_user_return_notifier,"		\
+				  "user_return_msr_kunit")
+#else
+#define EXPORT_SYMBOL_FOR_KVM_AND_TESTS(sym)	EXPORT_SYMBOL_FOR_KVM(sym)
+#endif
 
 static_assert(USER_RETURN_MSR_MAX_SLOTS <= BITS_PER_LONG);
 
@@ -268,7 +284,13 @@ static bool urm_slot_active(unsigned int slot)
 	return active & BIT(slot);
 }
 
-/* Read the host value of @slot on this CPU, unless already done. */
+/*
+ * Read the host value of @slot on this CPU, unless already done.  The first
+ * valid slot on a CPU registers the notifier, which stays registered as long
+ * as a slot is valid there, so that a write only has to arm it.
+ * user_return_msr_add() enabled the notifiers, so registering fails only on
+ * a bug.  Interrupts disabled.
+ */
 static __always_inline int urm_snapshot(struct urm_cpu *c, unsigned int slot)
 {
 	u64 val;
@@ -280,6 +302,9 @@ static __always_inline int urm_snapshot(struct urm_cpu *c, unsigned int slot)
 	err = user_return_msr_rdmsr(urm_msrs[slot], &val);
 	if (err)
 		return err;
+
+	if (!c->valid && WARN_ON_ONCE(user_return_notifier_register(&c->urn)))
+		return -EIO;
 
 	c->slots[slot].host = val;
 	c->slots[slot].curr = val;
@@ -530,7 +555,7 @@ out:
 	mutex_unlock(&urm_lock);
 	return slot;
 }
-EXPORT_SYMBOL_GPL(user_return_msr_add);
+EXPORT_SYMBOL_FOR_KVM_AND_TESTS(user_return_msr_add);
 
 /* IPI callback: forget @info's slot on this CPU, restoring it if needed. */
 static void urm_release_slot(void *info)
@@ -585,7 +610,7 @@ out:
 	mutex_unlock(&urm_lock);
 	cpus_read_unlock();
 }
-EXPORT_SYMBOL_GPL(user_return_msr_remove);
+EXPORT_SYMBOL_FOR_KVM_AND_TESTS(user_return_msr_remove);
 
 /**
  * user_return_msr_find() - Look up the slot of an MSR
@@ -598,7 +623,7 @@ int user_return_msr_find(u32 msr)
 {
 	return __urm_find(msr);
 }
-EXPORT_SYMBOL_GPL(user_return_msr_find);
+EXPORT_SYMBOL_FOR_KVM_AND_TESTS(user_return_msr_find);
 
 /*
  * A write that was not needed.  Counted only with the debug option: the
@@ -614,26 +639,6 @@ static __always_inline u64 urm_merge(const struct urm_slot *s, u64 value,
 				     u64 mask)
 {
 	return (value & mask) | (s->host & ~mask);
-}
-
-/*
- * The first write on this CPU: register the notifier, which stays registered.
- * user_return_msr_add() enabled the notifiers, so this fails only on a bug;
- * then restore the host values now rather than leave a value loaded that
- * nothing would restore, and fail.
- */
-static noinline int urm_register(struct urm_cpu *c)
-{
-	unsigned long flags;
-	int err = 0;
-
-	local_irq_save(flags);
-	if (WARN_ON_ONCE(user_return_notifier_register(&c->urn))) {
-		urm_on_user_return(&c->urn);
-		err = -EIO;
-	}
-	local_irq_restore(flags);
-	return err;
 }
 
 /* A load that faulted: the hardware and the cache keep their value. */
@@ -679,8 +684,6 @@ static __always_inline int urm_write_done(struct urm_cpu *c, unsigned int slot,
 	}
 	dirty = READ_ONCE(c->dirty);
 	__set_bit(slot, &c->dirty);
-	if (unlikely(!user_return_notifier_registered(&c->urn)))
-		return urm_register(c);
 	if (!dirty)
 		user_return_notifier_arm();
 	return 0;
@@ -714,11 +717,11 @@ static noinline int urm_write_traced(struct urm_cpu *c, unsigned int slot,
 
 /*
  * Load @value, which differs from what @slot holds on this CPU, and arm the
- * notifier; see urm_write_done().  Out of line, so that the common case of
- * user_return_msr_set() needs no stack frame, and calling nothing itself
- * but in tail calls, so that it needs none either.
+ * notifier; see urm_write_done().  It calls nothing but in tail calls, so
+ * that user_return_msr_set() needs no stack frame.
  */
-static noinline int urm_write(struct urm_cpu *c, unsigned int slot, u64 value)
+static __always_inline int urm_write(struct urm_cpu *c, unsigned int slot,
+				     u64 value)
 {
 	int err;
 
@@ -796,7 +799,7 @@ int user_return_msr_set(unsigned int slot, u64 value, u64 mask)
 	}
 	return urm_write(c, slot, value);
 }
-EXPORT_SYMBOL_GPL(user_return_msr_set);
+EXPORT_SYMBOL_FOR_KVM_AND_TESTS(user_return_msr_set);
 
 /**
  * user_return_msr_get() - Read the value a user-return MSR holds
@@ -830,7 +833,7 @@ int user_return_msr_get(unsigned int slot, u64 *value)
 	local_irq_restore(flags);
 	return err;
 }
-EXPORT_SYMBOL_GPL(user_return_msr_get);
+EXPORT_SYMBOL_FOR_KVM_AND_TESTS(user_return_msr_get);
 
 /**
  * user_return_msr_restore_host() - Write back all host values now
@@ -862,7 +865,7 @@ void user_return_msr_restore_host(void)
 	urm_on_user_return(&c->urn);
 	local_irq_restore(flags);
 }
-EXPORT_SYMBOL_GPL(user_return_msr_restore_host);
+EXPORT_SYMBOL_FOR_KVM_AND_TESTS(user_return_msr_restore_host);
 
 /*
  * CPU-hotplug callback, run on @cpu once it is online, after the bring-up
