@@ -350,7 +350,7 @@ else
 	elif [ -n "$bad" ]; then
 		record bisect fail "prefixes that do not build:$bad (build/logs/bisect/)"
 	else
-		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y; $(grep -c ' same-kernel ' "$results") of them change only tools/, Documentation/, MAINTAINERS or another architecture: not rebuilt for x86)"
+		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y; the prefixes without the layer's debug option, the whole series with it; $(grep -c ' same-kernel ' "$results") of them change only tools/, Documentation/, MAINTAINERS or another architecture: not rebuilt for x86)"
 	fi
 fi
 
