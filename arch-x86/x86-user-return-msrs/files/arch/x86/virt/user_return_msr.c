@@ -31,7 +31,7 @@
  * The write and the restore at return to user mode, the paths that a guest
  * entry and a return to user mode pay for, call nothing but in tail calls,
  * so that they need no stack frame: they write with urm_fast_wrmsr() and
- * leave tracepoints, faults and fault injection to slow paths out of line.
+ * leave tracepoints and faults to slow paths out of line.
  * Every other access to an MSR goes through user_return_msr_rdmsr() and
  * user_return_msr_wrmsr(), which KUnit replaces with fakes in debug
  * kernels; while it does, the fast paths are not taken.
@@ -44,7 +44,6 @@
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/export.h>
-#include <linux/fault-inject.h>
 #include <linux/init.h>
 #include <linux/kvm_types.h>
 #include <linux/lockdep.h>
@@ -217,52 +216,14 @@ static __always_inline int urm_fast_wrmsr(u32 msr, u64 val)
 }
 #endif
 
-#ifdef CONFIG_FAIL_USER_RETURN_MSR
-/*
- * debugfs fail_user_return_msr/: loads made to fail as if the MSR write
- * had faulted, so that the users' error paths can be tested.
- */
-static DECLARE_FAULT_ATTR(fail_user_return_msr);
-
-static bool urm_should_fail(void)
-{
-	return should_fail(&fail_user_return_msr, 1);
-}
-
-static int __init urm_fault_init(void)
-{
-	return PTR_ERR_OR_ZERO(fault_create_debugfs_attr("fail_user_return_msr",
-							 NULL,
-							 &fail_user_return_msr));
-}
-late_initcall(urm_fault_init);
-/* Whether urm_should_fail() may fail a write: a plain load. */
-static __always_inline bool urm_fail_armed(void)
-{
-	return READ_ONCE(fail_user_return_msr.probability);
-}
-#else
-static inline bool urm_should_fail(void)
-{
-	return false;
-}
-
-static __always_inline bool urm_fail_armed(void)
-{
-	return false;
-}
-#endif
-
 /*
  * Whether a write or a restore takes its slow path, with the accessors
- * above: while the KUnit suite fakes them (debug kernels only), or while
- * loads may be failed on purpose.  A load or two, or nothing.
+ * above: while the KUnit suite fakes them (debug kernels only).  A load,
+ * or nothing.
  */
 static __always_inline bool urm_slow(void)
 {
-	if (urm_fake_get())
-		return true;
-	return urm_fail_armed();
+	return urm_fake_get();
 }
 
 /* Counters that only the debug option keeps: the fast paths store nothing. */
@@ -695,10 +656,7 @@ static noinline int urm_write_slow(struct urm_cpu *c, unsigned int slot,
 {
 	int err;
 
-	if (urm_should_fail())
-		err = -EIO;
-	else
-		err = user_return_msr_wrmsr(urm_msrs[slot], value);
+	err = user_return_msr_wrmsr(urm_msrs[slot], value);
 	if (trace_user_return_msr_write_enabled())
 		urm_trace_write(slot, value, err);
 	return urm_write_done(c, slot, value, err);
