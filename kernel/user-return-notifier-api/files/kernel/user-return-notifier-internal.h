@@ -19,8 +19,6 @@ int __user_return_notifier_register(struct user_return_notifier *urn,
 void __user_return_notifier_unregister(struct user_return_notifier *urn,
 				       struct hlist_head *list);
 void __fire_user_return_notifiers(struct hlist_head *list);
-void __user_return_notifier_cpu_dying(unsigned int cpu,
-				      struct hlist_head *list);
 #endif
 
 #endif /* _KERNEL_USER_RETURN_NOTIFIER_INTERNAL_H */
