@@ -14,6 +14,7 @@
 #   sparse      make C=2 on the objects the series touches: no new warning
 #   W=1         make W=1 on the objects the series touches: no new warning
 #   bisect      every prefix of the series builds (KVM_WERROR=y, KVM_*=m)
+#   nodebug     the series builds without the MSR layer's debug option
 #   cross       the series' changes to generic code build for arm64, an
 #               architecture on the generic entry code (GENERIC_IRQ_ENTRY
 #               only) that does not opt in to user-return notifiers, and
@@ -350,8 +351,22 @@ else
 	elif [ -n "$bad" ]; then
 		record bisect fail "prefixes that do not build:$bad (build/logs/bisect/)"
 	else
-		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y; the prefixes without the layer's debug option, the whole series with it; $(grep -c ' same-kernel ' "$results") of them change only tools/, Documentation/, MAINTAINERS or another architecture: not rebuilt for x86)"
+		record bisect pass "each of the $n prefixes builds (KVM_INTEL=m KVM_AMD=m KVM_WERROR=y; $(grep -c ' same-kernel ' "$results") of them change only tools/, Documentation/, MAINTAINERS or another architecture: not rebuilt for x86)"
 	fi
+fi
+
+step "nodebug: the series builds without the MSR layer's debug option"
+# The test kernels have CONFIG_X86_USER_RETURN_MSRS_DEBUG; production
+# kernels do not, and the layer's fast paths differ with it.  bisect.sh
+# builds the series once more without it, after the prefixes.
+if [ -z "$have_build" ]; then
+	record nodebug skip "needs the objects of make run (make test builds it after the prefixes)"
+else
+	case $(cat "$BUILD/bisect/$head.nodebug" 2>/dev/null) in
+	pass)	record nodebug pass "the series builds without CONFIG_X86_USER_RETURN_MSRS_DEBUG (x86-nodebug.config)" ;;
+	fail)	record nodebug fail "the series does not build without CONFIG_X86_USER_RETURN_MSRS_DEBUG (build/logs/bisect/nodebug.log)" ;;
+	*)	record nodebug fail "no result of the build without the debug option (build/bisect/$head.nodebug)" ;;
+	esac
 fi
 
 if wants cross; then

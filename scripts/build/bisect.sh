@@ -17,9 +17,9 @@
 # it under make test (URN_BISECT=1), on its way from the base kernel to
 # the series', where the prefixes cost only what separates them; make
 # check reads the results for the commit it checks, or runs this itself.
-# The prefixes build without the MSR layer's debug option
-# (x86-bisect.config), the series' kernel with it: one build each, and
-# both configurations of the layer are built.
+# Then the whole series once more, without the MSR layer's debug option
+# (x86-nodebug.config), which the test kernels have: only what uses the
+# option is compiled again.  Its result: build/bisect/HEAD's commit.nodebug.
 
 . "$(dirname "$0")/../lib.sh"
 STEP_PREFIX=bisect
@@ -55,8 +55,7 @@ for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
 	# vmlinux linked and the modules: the image would only pack that
 	# vmlinux again, at some seconds a prefix.
 	if KBUILD_TARGETS="vmlinux modules" URN_LAX_CONFIG=1 "$TOP/scripts/build/kbuild.sh" "$src" "$O" - \
-		"$TOP/scripts/build/x86-series.config" "$TOP/scripts/build/x86-bisect.config" \
-		> "$log/$i.log" 2>&1; then
+		"$TOP/scripts/build/x86-series.config" > "$log/$i.log" 2>&1; then
 		prev=pass
 	else
 		prev=fail
@@ -65,3 +64,12 @@ for c in $(git -C "$src" rev-list --reverse "$base..$head"); do
 	echo "$i $prev built $subject" >> "$out/$head"
 done
 git -C "$src" checkout -q --detach "$head"
+info "the series without CONFIG_X86_USER_RETURN_MSRS_DEBUG"
+if KBUILD_TARGETS="vmlinux modules" "$TOP/scripts/build/kbuild.sh" "$src" "$O" - \
+	"$TOP/scripts/build/x86-series.config" "$TOP/scripts/build/x86-nodebug.config" \
+	> "$log/nodebug.log" 2>&1; then
+	echo pass > "$out/$head.nodebug"
+else
+	echo fail > "$out/$head.nodebug"
+	info "the series does not build without the debug option: build/logs/bisect/nodebug.log"
+fi

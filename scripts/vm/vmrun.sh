@@ -130,12 +130,6 @@ find "$root/tests" -type f -perm -u+x -exec sh -c \
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$logdir/initramfs.cpio"
 
 cmdline="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=7 urn_timeout=$TEST_TIMEOUT urn_out=/dev/ttyS1"
-# KVM refuses to load on PREEMPT_RT without a constant TSC, which QEMU
-# 7.2's TCG does not advertise (it has no invtsc), although its TSC runs
-# at a constant rate (the host's clock).  Bochs' Haswell has one.
-if [ "$EMU" = qemu ] && grep -qx 'CONFIG_PREEMPT_RT=y' "$kart/.config"; then
-	cmdline="$cmdline setcpuid=constant_tsc"
-fi
 step "boot ${kart#$TOP/} under $EMU and run $(wc -l < "$root/tests/list") tests"
 rm -f "$logdir/console.log" "$logdir/tests.log"
 set +e
