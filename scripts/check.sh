@@ -355,6 +355,7 @@ else
 	fi
 fi
 
+if wants nodebug; then
 step "nodebug: the series builds without the MSR layer's debug option"
 # The test kernels have CONFIG_X86_USER_RETURN_MSRS_DEBUG; production
 # kernels do not, and the layer's fast paths differ with it.  bisect.sh
@@ -367,6 +368,7 @@ else
 	fail)	record nodebug fail "the series does not build without CONFIG_X86_USER_RETURN_MSRS_DEBUG (build/logs/bisect/nodebug.log)" ;;
 	*)	record nodebug fail "no result of the build without the debug option (build/bisect/$head.nodebug)" ;;
 	esac
+fi
 fi
 
 if wants cross; then

@@ -307,7 +307,7 @@ fi
 # copy of its own: the cases above leave theirs changed (hand-edit).
 scratch_copy "$W/proj-check"
 (cd "$W/proj-check" && env -u URN_LOCKED BUILD="$W/build-check" KSRC="$BUILD/base" URN_CACHE="$W/cache" \
-	URN_IN_TEST=1 URN_CHECKS="patches git-am kernel-doc maintainers sparse W=1 bisect" \
+	URN_IN_TEST=1 URN_CHECKS="patches git-am kernel-doc maintainers sparse W=1 bisect nodebug" \
 	scripts/check.sh) > "$LOG/check-first.log" 2>&1 && r=0 || r=$?
 cj=$W/build-check/results/check.json
 if [ "$r" -eq 0 ] && [ -f "$cj" ] && python3 "$TOP/scripts/tooling/check-first.py" "$cj"; then
