@@ -6,7 +6,8 @@
 # Build every prefix of the series that SRC has checked out, the whole
 # series excepted (the caller builds that), in the objects O, one after the
 # other, so that each build recompiles what its patch changes; then check
-# the whole series out again, unbuilt.  A patch that changes nothing
+# the whole series out again and build it without the MSR layer's debug
+# option only (see below; the caller builds it with).  A patch that changes nothing
 # outside tools/, Documentation/ and MAINTAINERS leaves the kernel as the
 # prefix before it, and so does one that changes only another
 # architecture: its prefix takes that one's result instead of a build that
